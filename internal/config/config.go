@@ -1,0 +1,350 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is the whole configuration. Field comments name the environment
+// variable that overrides each setting.
+type Config struct {
+	// DataDir is where `aktenfluss dev` keeps everything (AKTENFLUSS_DATA_DIR).
+	DataDir  string         `yaml:"data_dir"`
+	HTTP     HTTPConfig     `yaml:"http"`
+	NATS     NATSConfig     `yaml:"nats"`
+	Temporal TemporalConfig `yaml:"temporal"`
+	Database DatabaseConfig `yaml:"database"`
+	Blob     BlobConfig     `yaml:"blob"`
+	Intake   IntakeConfig   `yaml:"intake"`
+	Log      LogConfig      `yaml:"log"`
+}
+
+// HTTPConfig configures the web server.
+type HTTPConfig struct {
+	Addr string `yaml:"addr"` // AKTENFLUSS_HTTP_ADDR, default 127.0.0.1:8080
+}
+
+// NATSConfig points at the NATS cluster carrying intake.
+type NATSConfig struct {
+	URL      string `yaml:"url"`      // NATS_URL
+	Creds    string `yaml:"creds"`    // NATS_CREDS: path to a .creds file
+	Replicas int    `yaml:"replicas"` // AKTENFLUSS_NATS_REPLICAS: stream and bucket replicas, default 1 (use 3 in a cluster)
+}
+
+// TemporalConfig points at the Temporal frontend.
+type TemporalConfig struct {
+	Address   string    `yaml:"address"`   // TEMPORAL_ADDRESS
+	Namespace string    `yaml:"namespace"` // TEMPORAL_NAMESPACE, default "default"
+	TLS       TLSConfig `yaml:"tls"`
+}
+
+// TLSConfig is client TLS for Temporal (mTLS when cert and key are set).
+type TLSConfig struct {
+	Enabled    bool   `yaml:"enabled"`     // TEMPORAL_TLS
+	CertFile   string `yaml:"cert_file"`   // TEMPORAL_TLS_CERT
+	KeyFile    string `yaml:"key_file"`    // TEMPORAL_TLS_KEY
+	CAFile     string `yaml:"ca_file"`     // TEMPORAL_TLS_CA
+	ServerName string `yaml:"server_name"` // TEMPORAL_TLS_SERVER_NAME
+}
+
+// DatabaseConfig selects the records store.
+type DatabaseConfig struct {
+	URL string `yaml:"url"` // DATABASE_URL: postgres://… or sqlite:PATH
+}
+
+// BlobConfig locates the content-addressed blob store.
+type BlobConfig struct {
+	Dir string `yaml:"dir"` // AKTENFLUSS_BLOB_DIR
+}
+
+// IntakeConfig tunes the intake consumer.
+type IntakeConfig struct {
+	MaxBytes    int64         `yaml:"max_bytes"`   // AKTENFLUSS_INTAKE_MAX_BYTES, default 200 MiB
+	MaxDeliver  int           `yaml:"max_deliver"` // AKTENFLUSS_INTAKE_MAX_DELIVER, default 10
+	AckWait     time.Duration `yaml:"ack_wait"`    // AKTENFLUSS_INTAKE_ACK_WAIT, default 30s
+	Concurrency int           `yaml:"concurrency"` // AKTENFLUSS_INTAKE_CONCURRENCY, default 8
+}
+
+// LogConfig sets the log level.
+type LogConfig struct {
+	Level string `yaml:"level"` // AKTENFLUSS_LOG_LEVEL: debug, info, warn, error; default info
+}
+
+// SettingError names the setting that is wrong.
+type SettingError struct {
+	Key, Env, Problem string
+}
+
+func (e *SettingError) Error() string {
+	return fmt.Sprintf("config: %s (%s): %s", e.Key, e.Env, e.Problem)
+}
+
+// Defaults returns the configuration used when nothing is set.
+func Defaults() Config {
+	return Config{
+		HTTP:     HTTPConfig{Addr: "127.0.0.1:8080"},
+		NATS:     NATSConfig{Replicas: 1},
+		Temporal: TemporalConfig{Namespace: "default"},
+		Intake:   IntakeConfig{MaxBytes: 200 << 20, MaxDeliver: 10, AckWait: 30 * time.Second, Concurrency: 8},
+		Log:      LogConfig{Level: "info"},
+	}
+}
+
+// Load reads the file at path (if non-empty) over the defaults, then the
+// environment given by getenv over that. It does not validate; call one of
+// the Validate methods for the role being started.
+func Load(path string, getenv func(string) string) (Config, error) {
+	c := Defaults()
+	if path != "" {
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			return c, fmt.Errorf("config: read %s: %w", path, err)
+		}
+		dec := yaml.NewDecoder(bytes.NewReader(raw))
+		dec.KnownFields(true) // a misspelt key is an error, not a silent default
+		if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) { // io.EOF: empty file
+			return c, fmt.Errorf("config: %s: %w", path, err)
+		}
+	}
+	return c, c.applyEnv(getenv)
+}
+
+type envSetting struct {
+	env, key string
+	set      func(string) error
+}
+
+func (c *Config) settings() []envSetting {
+	str := func(p *string) func(string) error { return func(v string) error { *p = v; return nil } }
+	num := func(p *int) func(string) error {
+		return func(v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return errors.New("must be a whole number")
+			}
+			*p = n
+			return nil
+		}
+	}
+	return []envSetting{
+		{"AKTENFLUSS_DATA_DIR", "data_dir", str(&c.DataDir)},
+		{"AKTENFLUSS_HTTP_ADDR", "http.addr", str(&c.HTTP.Addr)},
+		{"NATS_URL", "nats.url", str(&c.NATS.URL)},
+		{"NATS_CREDS", "nats.creds", str(&c.NATS.Creds)},
+		{"AKTENFLUSS_NATS_REPLICAS", "nats.replicas", num(&c.NATS.Replicas)},
+		{"TEMPORAL_ADDRESS", "temporal.address", str(&c.Temporal.Address)},
+		{"TEMPORAL_NAMESPACE", "temporal.namespace", str(&c.Temporal.Namespace)},
+		{"TEMPORAL_TLS", "temporal.tls.enabled", func(v string) error {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return errors.New("must be true or false")
+			}
+			c.Temporal.TLS.Enabled = b
+			return nil
+		}},
+		{"TEMPORAL_TLS_CERT", "temporal.tls.cert_file", str(&c.Temporal.TLS.CertFile)},
+		{"TEMPORAL_TLS_KEY", "temporal.tls.key_file", str(&c.Temporal.TLS.KeyFile)},
+		{"TEMPORAL_TLS_CA", "temporal.tls.ca_file", str(&c.Temporal.TLS.CAFile)},
+		{"TEMPORAL_TLS_SERVER_NAME", "temporal.tls.server_name", str(&c.Temporal.TLS.ServerName)},
+		{"DATABASE_URL", "database.url", str(&c.Database.URL)},
+		{"AKTENFLUSS_BLOB_DIR", "blob.dir", str(&c.Blob.Dir)},
+		{"AKTENFLUSS_INTAKE_MAX_BYTES", "intake.max_bytes", func(v string) error {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				return errors.New("must be a whole number of bytes")
+			}
+			c.Intake.MaxBytes = n
+			return nil
+		}},
+		{"AKTENFLUSS_INTAKE_MAX_DELIVER", "intake.max_deliver", num(&c.Intake.MaxDeliver)},
+		{"AKTENFLUSS_INTAKE_ACK_WAIT", "intake.ack_wait", func(v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				return errors.New("must be a duration such as 30s")
+			}
+			c.Intake.AckWait = d
+			return nil
+		}},
+		{"AKTENFLUSS_INTAKE_CONCURRENCY", "intake.concurrency", num(&c.Intake.Concurrency)},
+		{"AKTENFLUSS_LOG_LEVEL", "log.level", str(&c.Log.Level)},
+	}
+}
+
+func (c *Config) applyEnv(getenv func(string) string) error {
+	if getenv == nil {
+		return nil
+	}
+	for _, s := range c.settings() {
+		v := strings.TrimSpace(getenv(s.env))
+		if v == "" {
+			continue
+		}
+		if err := s.set(v); err != nil {
+			return &SettingError{Key: s.key, Env: s.env, Problem: err.Error()}
+		}
+	}
+	return nil
+}
+
+func (c *Config) envOf(key string) string {
+	for _, s := range c.settings() {
+		if s.key == key {
+			return s.env
+		}
+	}
+	return "-"
+}
+
+func (c *Config) bad(key, problem string) error {
+	return &SettingError{Key: key, Env: c.envOf(key), Problem: problem}
+}
+
+// Role is a part of aktenfluss that can run on its own.
+type Role string
+
+const (
+	RoleServe   Role = "serve"   // HTTP server (web UI, API, health, metrics)
+	RoleWorker  Role = "worker"  // Temporal workers
+	RoleConsume Role = "consume" // intake consumer
+)
+
+// ParseRoles reads a comma-separated list such as "serve,worker".
+func ParseRoles(s string) ([]Role, error) {
+	var roles []Role
+	for _, part := range strings.Split(s, ",") {
+		switch r := Role(strings.TrimSpace(part)); r {
+		case RoleServe, RoleWorker, RoleConsume:
+			roles = append(roles, r)
+		default:
+			return nil, fmt.Errorf("unknown role %q (expected serve, worker, consume)", part)
+		}
+	}
+	return roles, nil
+}
+
+// ValidateProduction checks what the given roles need from external services.
+func (c *Config) ValidateProduction(roles []Role) error {
+	var errs []error
+	need := func(key, value string) {
+		if value == "" {
+			errs = append(errs, c.bad(key, "must be set"))
+		}
+	}
+	// Every role reads or writes the records store and reaches Temporal.
+	need("database.url", c.Database.URL)
+	need("temporal.address", c.Temporal.Address)
+	for _, r := range roles {
+		if r == RoleConsume || r == RoleWorker {
+			need("nats.url", c.NATS.URL)
+		}
+		if r == RoleWorker {
+			need("blob.dir", c.Blob.Dir)
+		}
+	}
+	errs = append(errs, c.validateCommon()...)
+	return errors.Join(dedupe(errs)...)
+}
+
+// ValidateDev checks the settings `aktenfluss dev` uses; external addresses
+// are ignored because dev starts its own.
+func (c *Config) ValidateDev() error {
+	var errs []error
+	if c.DataDir == "" {
+		errs = append(errs, c.bad("data_dir", "must be set"))
+	}
+	errs = append(errs, c.validateCommon()...)
+	return errors.Join(errs...)
+}
+
+func (c *Config) validateCommon() []error {
+	var errs []error
+	if c.HTTP.Addr != "" {
+		if _, _, err := net.SplitHostPort(c.HTTP.Addr); err != nil {
+			errs = append(errs, c.bad("http.addr", "must be HOST:PORT, e.g. 127.0.0.1:8080"))
+		}
+	}
+	if c.NATS.URL != "" {
+		for _, u := range strings.Split(c.NATS.URL, ",") {
+			p, err := url.Parse(strings.TrimSpace(u))
+			if err != nil || (p.Scheme != "nats" && p.Scheme != "tls" && p.Scheme != "ws" && p.Scheme != "wss") || p.Host == "" {
+				errs = append(errs, c.bad("nats.url", fmt.Sprintf("%q is not a nats://, tls://, ws:// or wss:// URL", u)))
+			}
+		}
+	}
+	if c.NATS.Creds != "" {
+		if _, err := os.Stat(c.NATS.Creds); err != nil {
+			errs = append(errs, c.bad("nats.creds", "cannot read the credentials file: "+err.Error()))
+		}
+	}
+	if c.NATS.Replicas != 1 && c.NATS.Replicas != 3 && c.NATS.Replicas != 5 {
+		errs = append(errs, c.bad("nats.replicas", "must be 1, 3 or 5"))
+	}
+	if c.Temporal.Address != "" {
+		if _, _, err := net.SplitHostPort(c.Temporal.Address); err != nil {
+			errs = append(errs, c.bad("temporal.address", "must be HOST:PORT, e.g. temporal:7233"))
+		}
+	}
+	if c.Temporal.Namespace == "" {
+		errs = append(errs, c.bad("temporal.namespace", "must not be empty"))
+	}
+	t := c.Temporal.TLS
+	if (t.CertFile == "") != (t.KeyFile == "") {
+		errs = append(errs, c.bad("temporal.tls.cert_file", "cert_file and key_file must be set together"))
+	}
+	for _, f := range []struct{ key, path string }{
+		{"temporal.tls.cert_file", t.CertFile}, {"temporal.tls.key_file", t.KeyFile}, {"temporal.tls.ca_file", t.CAFile},
+	} {
+		if f.path != "" {
+			if _, err := os.Stat(f.path); err != nil {
+				errs = append(errs, c.bad(f.key, "cannot read: "+err.Error()))
+			}
+		}
+	}
+	if u := c.Database.URL; u != "" && !strings.HasPrefix(u, "postgres://") && !strings.HasPrefix(u, "postgresql://") && !strings.HasPrefix(u, "sqlite:") {
+		errs = append(errs, c.bad("database.url", "must start with postgres://, postgresql:// or sqlite:"))
+	}
+	if c.Blob.Dir != "" && !filepath.IsAbs(c.Blob.Dir) {
+		errs = append(errs, c.bad("blob.dir", "must be an absolute path"))
+	}
+	if c.Intake.MaxBytes <= 0 {
+		errs = append(errs, c.bad("intake.max_bytes", "must be positive"))
+	}
+	if c.Intake.MaxDeliver < 2 {
+		errs = append(errs, c.bad("intake.max_deliver", "must be at least 2"))
+	}
+	if c.Intake.AckWait < time.Second {
+		errs = append(errs, c.bad("intake.ack_wait", "must be at least 1s"))
+	}
+	if c.Intake.Concurrency < 1 || c.Intake.Concurrency > 256 {
+		errs = append(errs, c.bad("intake.concurrency", "must be between 1 and 256"))
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, c.bad("log.level", "must be debug, info, warn or error"))
+	}
+	return errs
+}
+
+func dedupe(errs []error) []error {
+	seen := map[string]bool{}
+	var out []error
+	for _, e := range errs {
+		if !seen[e.Error()] {
+			seen[e.Error()] = true
+			out = append(out, e)
+		}
+	}
+	return out
+}

@@ -1,0 +1,121 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestLoadFileThenEnvironment(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "aktenfluss.yaml")
+	file := "nats:\n  url: nats://file:4222\ntemporal:\n  address: temporal:7233\nintake:\n  ack_wait: 45s\n"
+	if err := os.WriteFile(path, []byte(file), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(path, env(map[string]string{"NATS_URL": "nats://env:4222", "DATABASE_URL": "postgres://db/aktenfluss"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.NATS.URL != "nats://env:4222" {
+		t.Errorf("environment must win over the file: nats.url = %q", c.NATS.URL)
+	}
+	if c.Temporal.Address != "temporal:7233" || c.Intake.AckWait != 45*time.Second {
+		t.Errorf("file values lost: %+v", c)
+	}
+	if c.Intake.MaxDeliver != 10 || c.HTTP.Addr != "127.0.0.1:8080" {
+		t.Errorf("defaults lost: %+v", c)
+	}
+}
+
+func TestLoadRejectsUnknownKeys(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "aktenfluss.yaml")
+	if err := os.WriteFile(path, []byte("natz:\n  url: nats://x:4222\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(path, nil); err == nil || !strings.Contains(err.Error(), "natz") {
+		t.Fatalf("misspelt key accepted: %v", err)
+	}
+}
+
+func TestEmptyFileIsFine(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "empty.yaml")
+	if err := os.WriteFile(path, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(path, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestErrorsNameTheSetting(t *testing.T) {
+	cases := []struct {
+		name  string
+		env   map[string]string
+		roles []Role
+		want  []string
+	}{
+		{"missing everything for consume", nil, []Role{RoleConsume},
+			[]string{"database.url (DATABASE_URL): must be set", "temporal.address (TEMPORAL_ADDRESS): must be set", "nats.url (NATS_URL): must be set"}},
+		{"bad nats url", map[string]string{"NATS_URL": "http://x", "DATABASE_URL": "sqlite:/x.db", "TEMPORAL_ADDRESS": "t:7233"}, []Role{RoleConsume},
+			[]string{"nats.url (NATS_URL)"}},
+		{"worker needs blob dir", map[string]string{"NATS_URL": "nats://n:4222", "DATABASE_URL": "postgres://db/x", "TEMPORAL_ADDRESS": "t:7233"}, []Role{RoleWorker},
+			[]string{"blob.dir (AKTENFLUSS_BLOB_DIR): must be set"}},
+		{"bad database scheme", map[string]string{"DATABASE_URL": "mysql://db", "TEMPORAL_ADDRESS": "t:7233"}, []Role{RoleServe},
+			[]string{"database.url (DATABASE_URL)"}},
+		{"replicas", map[string]string{"DATABASE_URL": "sqlite:/x.db", "TEMPORAL_ADDRESS": "t:7233", "AKTENFLUSS_NATS_REPLICAS": "2"}, []Role{RoleServe},
+			[]string{"nats.replicas (AKTENFLUSS_NATS_REPLICAS)"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Load("", env(tc.env))
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = c.ValidateProduction(tc.roles)
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not contain %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestBadEnvironmentValueNamesTheVariable(t *testing.T) {
+	_, err := Load("", env(map[string]string{"AKTENFLUSS_INTAKE_ACK_WAIT": "soon"}))
+	var se *SettingError
+	if !errors.As(err, &se) || se.Env != "AKTENFLUSS_INTAKE_ACK_WAIT" || se.Key != "intake.ack_wait" {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestValidProductionConfig(t *testing.T) {
+	c, err := Load("", env(map[string]string{
+		"NATS_URL": "nats://a:4222,nats://b:4222", "DATABASE_URL": "postgres://db/x",
+		"TEMPORAL_ADDRESS": "temporal:7233", "AKTENFLUSS_BLOB_DIR": "/var/lib/aktenfluss/blobs",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.ValidateProduction([]Role{RoleServe, RoleWorker, RoleConsume}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestParseRoles(t *testing.T) {
+	r, err := ParseRoles("serve, worker,consume")
+	if err != nil || len(r) != 3 {
+		t.Fatalf("ParseRoles = %v, %v", r, err)
+	}
+	if _, err := ParseRoles("serve,cook"); err == nil {
+		t.Fatal("unknown role accepted")
+	}
+}
