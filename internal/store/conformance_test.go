@@ -1,0 +1,884 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/aktenfluss/aktenfluss/internal/records"
+)
+
+// defaultPostgresDSN is the test database when DATABASE_URL is unset.
+const defaultPostgresDSN = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+
+// backend is one Store implementation under test. fresh returns the DSN of an
+// empty database that is removed when the test ends; opening the same DSN
+// again reaches the same data.
+type backend struct {
+	name        string
+	fresh       func(t *testing.T) string
+	unavailable error // why fresh is nil
+}
+
+// conformance is the behaviour every backend must show. Each case gets its
+// own fresh database, so cases run in parallel and in any order.
+var conformance = []struct {
+	name string
+	run  func(t *testing.T, b backend)
+}{
+	{"migrations/idempotent-on-reopen", testMigrationsIdempotent},
+	{"migrations/concurrent-open", testMigrationsConcurrentOpen},
+	{"register/first-entry-round-trips", testRegisterRoundTrip},
+	{"register/idempotent-by-sha256", testRegisterIdempotent},
+	{"register/numbers-per-year-berlin-boundary", testRegisterYearBoundary},
+	{"register/rejects-invalid-input", testRegisterInvalid},
+	{"register/concurrent-gap-free", testRegisterConcurrent},
+	{"register/concurrent-gap-free-across-processes", testRegisterConcurrentStores},
+	{"lookups/found-and-not-found", testLookups},
+	{"entries/filter-page-count", testEntriesFilter},
+	{"entries/default-limit", testEntriesDefaultLimit},
+	{"entries/set-kind-and-status", testSetKindStatus},
+	{"quarantine/add-list-get-retry", testQuarantine},
+	{"events/idempotent-by-key-in-order", testEvents},
+	{"events/concurrent-appends", testEventsConcurrent},
+	{"ping", testPing},
+	{"reopen/keeps-data", testReopenKeepsData},
+}
+
+func TestConformance(t *testing.T) {
+	for _, b := range []backend{sqliteBackend(), postgresBackend(t)} {
+		t.Run(b.name, func(t *testing.T) {
+			if b.unavailable != nil {
+				requireReachable(t, b.unavailable)
+			}
+			for _, c := range conformance {
+				t.Run(c.name, func(t *testing.T) {
+					t.Parallel()
+					c.run(t, b)
+				})
+			}
+		})
+	}
+}
+
+func sqliteBackend() backend {
+	return backend{name: "sqlite", fresh: func(t *testing.T) string {
+		// A sub-directory that does not exist yet: Open must create it.
+		return "sqlite:" + filepath.Join(t.TempDir(), "records", "store.db")
+	}}
+}
+
+// postgresBackend gives each test its own schema in the test database, via
+// search_path in the DSN, and drops it afterwards. When the server cannot
+// be reached, fresh is nil and the postgres subtests skip (or fail in CI).
+func postgresBackend(t *testing.T) backend {
+	base := os.Getenv("DATABASE_URL")
+	if base == "" {
+		base = defaultPostgresDSN
+	}
+	b := backend{name: "postgres"}
+	admin, err := sql.Open("pgx", base)
+	if err == nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		err = admin.PingContext(ctx)
+		cancel()
+	}
+	if err != nil {
+		if admin != nil {
+			admin.Close()
+		}
+		b.unavailable = err
+		return b
+	}
+	t.Cleanup(func() { admin.Close() })
+	b.fresh = func(t *testing.T) string {
+		schema := "t_" + randomHex(t, 8)
+		_, err := admin.Exec(`CREATE SCHEMA ` + schema)
+		require.NoError(t, err, "create test schema")
+		t.Cleanup(func() {
+			if _, err := admin.Exec(`DROP SCHEMA ` + schema + ` CASCADE`); err != nil {
+				t.Errorf("drop test schema %s: %v", schema, err)
+			}
+		})
+		u, err := url.Parse(base)
+		require.NoError(t, err, "DATABASE_URL must be a postgres:// URL")
+		q := u.Query()
+		q.Set("search_path", schema)
+		u.RawQuery = q.Encode()
+		return u.String()
+	}
+	return b
+}
+
+// requireReachable skips a test whose database is not running, except in CI,
+// where a missing database is a broken pipeline.
+func requireReachable(t *testing.T, err error) {
+	t.Helper()
+	msg := fmt.Sprintf("postgres unreachable: %v (set DATABASE_URL, or run postgres on 127.0.0.1:5432 with a database \"test\")", err)
+	if os.Getenv("CI") == "true" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+}
+
+// ---- helpers ---------------------------------------------------------------
+
+func randomHex(t *testing.T, n int) string {
+	b := make([]byte, n)
+	_, err := rand.Read(b)
+	require.NoError(t, err)
+	return hex.EncodeToString(b)
+}
+
+func open(t *testing.T, dsn string) Store {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s, err := Open(ctx, dsn)
+	require.NoError(t, err, "open store")
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func sum(key string) string {
+	h := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(h[:])
+}
+
+func berlin(y int, m time.Month, d, hh, mm int) time.Time {
+	return time.Date(y, m, d, hh, mm, 0, 0, records.RegisterLocation)
+}
+
+func newEntry(key string, received time.Time) records.NewEntry {
+	return records.NewEntry{
+		SHA256:       sum(key),
+		Size:         int64(len(key)) * 1000,
+		MediaType:    "application/pdf",
+		OriginalName: key + ".pdf",
+		Source:       records.SourceUpload,
+		ReceivedAt:   received,
+		WorkflowID:   "intake-" + sum(key)[:16],
+	}
+}
+
+func register(t *testing.T, s Store, e records.NewEntry) records.RegisterEntry {
+	t.Helper()
+	got, created, err := s.Register(t.Context(), e)
+	require.NoError(t, err, "register")
+	require.True(t, created, "register %s: expected a new entry", e.OriginalName)
+	return got
+}
+
+// requireSameEntry compares entries field by field, times with Equal.
+func requireSameEntry(t *testing.T, want, got records.RegisterEntry) {
+	t.Helper()
+	require.Equal(t, want.ID, got.ID, "id")
+	require.Equal(t, want.Number, got.Number, "number")
+	require.Equal(t, want.SHA256, got.SHA256, "sha256")
+	require.Equal(t, want.Size, got.Size, "size")
+	require.Equal(t, want.MediaType, got.MediaType, "media type")
+	require.Equal(t, want.OriginalName, got.OriginalName, "original name")
+	require.Equal(t, want.Source, got.Source, "source")
+	requireTime(t, want.ReceivedAt, got.ReceivedAt, "received at")
+	requireTime(t, want.RegisteredAt, got.RegisteredAt, "registered at")
+	requireTime(t, want.UpdatedAt, got.UpdatedAt, "updated at")
+	require.Equal(t, want.WorkflowID, got.WorkflowID, "workflow id")
+	require.Equal(t, want.Kind, got.Kind, "kind")
+	require.Equal(t, want.KindDetail, got.KindDetail, "kind detail")
+	require.Equal(t, want.Status, got.Status, "status")
+	wp, err := json.Marshal(want.ScanProtocol)
+	require.NoError(t, err)
+	gp, err := json.Marshal(got.ScanProtocol)
+	require.NoError(t, err)
+	require.JSONEq(t, string(wp), string(gp), "scan protocol")
+}
+
+func requireTime(t *testing.T, want, got time.Time, what string) {
+	t.Helper()
+	require.True(t, want.Equal(got), "%s: want %s, got %s", what, want.Format(time.RFC3339Nano), got.Format(time.RFC3339Nano))
+	require.Equal(t, time.UTC, got.Location(), "%s: must come back as UTC", what)
+}
+
+// setClock fixes the store's clock, so UpdatedAt and friends can be checked.
+func setClock(s Store, now time.Time) { s.(*sqlStore).now = func() time.Time { return now } }
+
+// ---- migrations ------------------------------------------------------------
+
+func appliedMigrations(t *testing.T, s Store) []int {
+	t.Helper()
+	rows, err := s.(*sqlStore).db.QueryContext(t.Context(), `SELECT version FROM schema_migrations ORDER BY version`)
+	require.NoError(t, err)
+	defer rows.Close()
+	var vs []int
+	for rows.Next() {
+		var v int
+		require.NoError(t, rows.Scan(&v))
+		vs = append(vs, v)
+	}
+	require.NoError(t, rows.Err())
+	return vs
+}
+
+func embeddedMigrations(t *testing.T, s Store) []int {
+	t.Helper()
+	ms, err := loadMigrations(s.(*sqlStore).d.migrationDir)
+	require.NoError(t, err)
+	require.NotEmpty(t, ms)
+	var vs []int
+	for _, m := range ms {
+		vs = append(vs, m.version)
+	}
+	return vs
+}
+
+func testMigrationsIdempotent(t *testing.T, b backend) {
+	dsn := b.fresh(t)
+	s := open(t, dsn)
+	want := embeddedMigrations(t, s)
+	require.Equal(t, want, appliedMigrations(t, s))
+	register(t, s, newEntry("before-reopen", berlin(2026, 3, 2, 9, 0)))
+	require.NoError(t, s.Close())
+
+	for range 2 {
+		s = open(t, dsn)
+		require.Equal(t, want, appliedMigrations(t, s), "reopen must not re-apply migrations")
+		require.NoError(t, s.Close())
+	}
+}
+
+func testMigrationsConcurrentOpen(t *testing.T, b backend) {
+	dsn := b.fresh(t)
+	const n = 4
+	stores := make([]Store, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { stores[i], errs[i] = Open(t.Context(), dsn) })
+	}
+	wg.Wait()
+	for i := range n {
+		require.NoError(t, errs[i], "open %d", i)
+		t.Cleanup(func() { stores[i].Close() })
+	}
+	require.Equal(t, embeddedMigrations(t, stores[0]), appliedMigrations(t, stores[0]))
+}
+
+// ---- register ----------------------------------------------------------------
+
+func testRegisterRoundTrip(t *testing.T, b backend) {
+	s := open(t, b.fresh(t))
+	now := time.Date(2026, 5, 4, 10, 11, 12, 123456789, time.UTC)
+	setClock(s, now)
+	scanned := time.Date(2026, 5, 4, 9, 0, 0, 0, records.RegisterLocation)
+	e := newEntry("round-trip", time.Date(2026, 5, 4, 8, 30, 15, 987654321, records.RegisterLocation))
+	e.Source = records.SourceMailroom
+	e.MediaType = "image/tiff"
+	e.ScanProtocol = &records.ScanProtocol{
+		Operator: "op-17", Station: "scan-2", Profile: "TR-RESISCAN A", ScannedAt: &scanned,
+		Pages: 3, DPI: 300, CaptureSHA256: sum("capture"), Checks: []string{"completeness", "legibility"},
+	}
+
+	got, created, err := s.Register(t.Context(), e)
+	require.NoError(t, err)
+	require.True(t, created)
+	require.NotZero(t, got.ID)
+	want := records.RegisterEntry{
+		ID: got.ID, Number: records.RegisterNumber{Year: 2026, Seq: 1},
+		SHA256: e.SHA256, Size: e.Size, MediaType: e.MediaType, OriginalName: e.OriginalName, Source: e.Source,
+		ReceivedAt:   e.ReceivedAt.Truncate(time.Microsecond), // microsecond precision on every backend
+		RegisteredAt: now.Truncate(time.Microsecond),
+		UpdatedAt:    now.Truncate(time.Microsecond),
+		ScanProtocol: e.ScanProtocol, WorkflowID: e.WorkflowID,
+		Kind: records.KindUnknown, Status: records.StatusRegistered,
+	}
+	requireSameEntry(t, want, got)
+	require.Equal(t, "2026-000001", got.Number.String())
+
+	read, err := s.EntryBySHA256(t.Context(), e.SHA256)
+	require.NoError(t, err)
+	requireSameEntry(t, got, read)
+	require.True(t, scanned.Equal(*read.ScanProtocol.ScannedAt))
+
+	// Without a protocol the column stays empty and comes back nil.
+	plain := register(t, s, newEntry("no-protocol", berlin(2026, 5, 5, 8, 0)))
+	require.Nil(t, plain.ScanProtocol)
+	plain, err = s.Entry(t.Context(), plain.ID)
+	require.NoError(t, err)
+	require.Nil(t, plain.ScanProtocol)
+	require.Equal(t, int64(2), plain.Number.Seq)
+}
+
+func testRegisterIdempotent(t *testing.T, b backend) {
+	s := open(t, b.fresh(t))
+	e := newEntry("twice", berlin(2026, 2, 10, 12, 0))
+	first := register(t, s, e)
+
+	again := e
+	again.OriginalName = "renamed.pdf"
+	again.Source = records.SourceEmail
+	again.ReceivedAt = berlin(2027, 1, 5, 12, 0) // another year: the sha256 still decides
+	second, created, err := s.Register(t.Context(), again)
+	require.NoError(t, err)
+	require.False(t, created, "same sha256 must not create a second entry")
+	requireSameEntry(t, first, second)
+
+	n, err := s.CountEntries(t.Context(), EntryFilter{})
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	// The duplicate must not have moved either year's counter.
+	next := register(t, s, newEntry("next", berlin(2026, 2, 11, 12, 0)))
+	require.Equal(t, records.RegisterNumber{Year: 2026, Seq: 2}, next.Number)
+	other := register(t, s, newEntry("other-year", berlin(2027, 2, 11, 12, 0)))
+	require.Equal(t, records.RegisterNumber{Year: 2027, Seq: 1}, other.Number)
+}
+
+func testRegisterYearBoundary(t *testing.T, b backend) {
+	s := open(t, b.fresh(t))
+	steps := []struct {
+		key      string
+		received time.Time
+		want     string
+	}{
+		// 23:59:59.999999 on 31 December in Berlin is still 2026 ...
+		{"last-of-2026", time.Date(2026, 12, 31, 22, 59, 59, 999999000, time.UTC), "2026-000001"},
+		// ... one microsecond later it is 2027 in Berlin, though still 2026 in UTC.
+		{"first-of-2027", time.Date(2026, 12, 31, 23, 0, 0, 0, time.UTC), "2027-000001"},
+		{"mid-2026", berlin(2026, 6, 1, 10, 0), "2026-000002"},
+		{"mid-2027", berlin(2027, 3, 1, 10, 0), "2027-000002"},
+		// 2025-12-31 23:30 UTC is 2026-01-01 00:30 in Berlin.
+		{"utc-2025-berlin-2026", time.Date(2025, 12, 31, 23, 30, 0, 0, time.UTC), "2026-000003"},
+		{"early-2025", berlin(2025, 1, 2, 8, 0), "2025-000001"},
+	}
+	for _, st := range steps {
+		got := register(t, s, newEntry(st.key, st.received))
+		require.Equal(t, st.want, got.Number.String(), st.key)
+		require.Equal(t, records.RegisterYear(st.received), got.Number.Year, st.key)
+		byNumber, err := s.EntryByNumber(t.Context(), got.Number)
+		require.NoError(t, err)
+		require.Equal(t, got.SHA256, byNumber.SHA256, st.key)
+	}
+}
+
+func testRegisterInvalid(t *testing.T, b backend) {
+	s := open(t, b.fresh(t))
+	valid := newEntry("valid", berlin(2026, 4, 1, 9, 0))
+	for name, mutate := range map[string]func(e *records.NewEntry){
+		"empty sha256":      func(e *records.NewEntry) { e.SHA256 = "" },
+		"short sha256":      func(e *records.NewEntry) { e.SHA256 = e.SHA256[:63] },
+		"upper-case sha256": func(e *records.NewEntry) { e.SHA256 = "AB" + e.SHA256[2:] },
+		"unknown source":    func(e *records.NewEntry) { e.Source = "fax" },
+		"no receipt time":   func(e *records.NewEntry) { e.ReceivedAt = time.Time{} },
+		"negative size":     func(e *records.NewEntry) { e.Size = -1 },
+	} {
+		e := valid
+		mutate(&e)
+		_, _, err := s.Register(t.Context(), e)
+		require.ErrorIs(t, err, ErrInvalid, name)
+	}
+	got := register(t, s, valid)
+	require.Equal(t, int64(1), got.Number.Seq, "rejected input must not use up a number")
+}
+
+// testRegisterConcurrent is the guarantee the Posteingangsbuch rests on:
+// 8 writers × 50 registrations, a fifth of them racing on the same
+// documents, across two register years, yield 1..N per year exactly once.
+func testRegisterConcurrent(t *testing.T, b backend) {
+	s := open(t, b.fresh(t))
+	registerConcurrently(t, []Store{s}, 8, 50)
+}
+
+// testRegisterConcurrentStores is the same race between separate Store
+// values on one database, as between two processes (say, two intake workers
+// on one SQLite file): nothing in-process can serialise them.
+func testRegisterConcurrentStores(t *testing.T, b backend) {
+	dsn := b.fresh(t)
+	registerConcurrently(t, []Store{open(t, dsn), open(t, dsn), open(t, dsn), open(t, dsn)}, 8, 25)
+}
+
+// registerConcurrently runs writers goroutines, spread over stores, each
+// registering perWriter documents, and checks the numbering they produced.
+func registerConcurrently(t *testing.T, stores []Store, writers, perWriter int) {
+	t.Helper()
+	s := stores[0]
+	type result struct {
+		sha     string
+		number  records.RegisterNumber
+		created bool
+	}
+	results := make([][]result, writers)
+	errs := make([]error, writers)
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			for i := range perWriter {
+				key := fmt.Sprintf("w%d-%d", w, i)
+				if i%5 == 0 {
+					key = fmt.Sprintf("shared-%d", i/5) // every writer registers these
+				}
+				year := 2026 + int(sum(key)[0]%2)
+				e := newEntry(key, berlin(year, 7, 1+i%28, 9, 0))
+				got, created, err := stores[w%len(stores)].Register(t.Context(), e)
+				if err != nil {
+					errs[w] = fmt.Errorf("writer %d, %s: %w", w, key, err)
+					return
+				}
+				results[w] = append(results[w], result{e.SHA256, got.Number, created})
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		require.NoError(t, err)
+	}
+
+	numberOf := map[string]records.RegisterNumber{}
+	createdBy := map[string]int{}
+	for _, rs := range results {
+		for _, r := range rs {
+			if n, seen := numberOf[r.sha]; seen {
+				require.Equal(t, n, r.number, "every caller must get the same number for one document")
+			}
+			numberOf[r.sha] = r.number
+			if r.created {
+				createdBy[r.sha]++
+			}
+		}
+	}
+	unique := writers*perWriter - (writers-1)*((perWriter+4)/5)
+	require.Len(t, numberOf, unique)
+	for sha := range numberOf {
+		require.Equal(t, 1, createdBy[sha], "exactly one caller creates %s", sha)
+	}
+
+	seqs := map[int]map[int64]bool{}
+	for _, n := range numberOf {
+		if seqs[n.Year] == nil {
+			seqs[n.Year] = map[int64]bool{}
+		}
+		require.False(t, seqs[n.Year][n.Seq], "duplicate number %s", n)
+		seqs[n.Year][n.Seq] = true
+	}
+	require.Len(t, seqs, 2, "both years must have been used")
+	for year, set := range seqs {
+		for seq := int64(1); seq <= int64(len(set)); seq++ {
+			require.True(t, set[seq], "gap at %d-%06d", year, seq)
+		}
+		// The database agrees with what the callers were told.
+		list, err := s.Entries(t.Context(), EntryFilter{Year: year, Limit: MaxLimit})
+		require.NoError(t, err)
+		require.Len(t, list, len(set))
+		for _, e := range list {
+			require.Equal(t, numberOf[e.SHA256], e.Number)
+		}
+	}
+	n, err := s.CountEntries(t.Context(), EntryFilter{})
+	require.NoError(t, err)
+	require.Equal(t, unique, n)
+}
+
+// ---- lookups and listing -------------------------------------------------------
+
+func testLookups(t *testing.T, b backend) {
+	s := open(t, b.fresh(t))
+	e := register(t, s, newEntry("lookup", berlin(2026, 8, 3, 14, 0)))
+
+	bySHA, err := s.EntryBySHA256(t.Context(), e.SHA256)
+	require.NoError(t, err)
+	requireSameEntry(t, e, bySHA)
+	byNumber, err := s.EntryByNumber(t.Context(), e.Number)
+	require.NoError(t, err)
+	requireSameEntry(t, e, byNumber)
+	byID, err := s.Entry(t.Context(), e.ID)
+	require.NoError(t, err)
+	requireSameEntry(t, e, byID)
+
+	_, err = s.EntryBySHA256(t.Context(), sum("missing"))
+	require.ErrorIs(t, err, ErrNotFound)
+	_, err = s.EntryByNumber(t.Context(), records.RegisterNumber{Year: 2026, Seq: 2})
+	require.ErrorIs(t, err, ErrNotFound)
+	_, err = s.EntryByNumber(t.Context(), records.RegisterNumber{Year: 2025, Seq: 1})
+	require.ErrorIs(t, err, ErrNotFound)
+	_, err = s.Entry(t.Context(), e.ID+1000)
+	require.ErrorIs(t, err, ErrNotFound)
+}
+
+func testEntriesFilter(t *testing.T, b backend) {
+	s := open(t, b.fresh(t))
+	specs := []struct {
+		key      string
+		source   records.Source
+		received time.Time
+	}{
+		{"a", records.SourceMailroom, berlin(2025, 11, 3, 9, 0)},
+		{"b", records.SourceEmail, berlin(2025, 12, 1, 9, 0)},
+		{"c", records.SourceMailroom, berlin(2026, 1, 5, 9, 0)},
+		{"d", records.SourceEInvoice, berlin(2026, 1, 6, 9, 0)},
+		{"e", records.SourceUpload, berlin(2026, 1, 7, 9, 0)},
+		{"f", records.SourceMailroom, berlin(2026, 1, 8, 9, 0)},
+		// Registered last but received first: listing goes by receipt date.
+		{"g", records.SourceEInvoice, berlin(2025, 10, 1, 9, 0)},
+	}
+	byKey := map[string]records.RegisterEntry{}
+	for _, sp := range specs {
+		e := newEntry(sp.key, sp.received)
+		e.Source = sp.source
+		byKey[sp.key] = register(t, s, e)
+	}
+	require.NoError(t, s.SetKind(t.Context(), byKey["d"].SHA256, records.KindXMLUBL, "UBL Invoice"))
+	require.NoError(t, s.SetKind(t.Context(), byKey["c"].SHA256, records.KindPDFScan, ""))
+	require.NoError(t, s.SetKind(t.Context(), byKey["f"].SHA256, records.KindPDFScan, ""))
+	require.NoError(t, s.SetStatus(t.Context(), byKey["f"].SHA256, records.StatusFailed))
+
+	keys := func(es []records.RegisterEntry) []string {
+		out := []string{}
+		for _, e := range es {
+			out = append(out, e.OriginalName[:len(e.OriginalName)-len(".pdf")])
+		}
+		return out
+	}
+	cases := []struct {
+		name   string
+		filter EntryFilter
+		want   []string
+	}{
+		{"all newest first", EntryFilter{}, []string{"f", "e", "d", "c", "b", "a", "g"}},
+		{"year", EntryFilter{Year: 2025}, []string{"b", "a", "g"}},
+		{"source", EntryFilter{Source: records.SourceMailroom}, []string{"f", "c", "a"}},
+		{"status registered", EntryFilter{Status: records.StatusRegistered}, []string{"e", "b", "a", "g"}},
+		{"status classified", EntryFilter{Status: records.StatusClassified}, []string{"d", "c"}},
+		{"status failed", EntryFilter{Status: records.StatusFailed}, []string{"f"}},
+		{"kind", EntryFilter{Kind: records.KindPDFScan}, []string{"f", "c"}},
+		{"combined", EntryFilter{Year: 2026, Source: records.SourceEInvoice, Kind: records.KindXMLUBL}, []string{"d"}},
+		{"nothing matches", EntryFilter{Year: 2024}, []string{}},
+		{"first page", EntryFilter{Limit: 3}, []string{"f", "e", "d"}},
+		{"second page", EntryFilter{Limit: 3, Offset: 3}, []string{"c", "b", "a"}},
+		{"last page", EntryFilter{Limit: 3, Offset: 6}, []string{"g"}},
+		{"past the end", EntryFilter{Limit: 3, Offset: 7}, []string{}},
+		{"negative offset is zero", EntryFilter{Limit: 2, Offset: -5}, []string{"f", "e"}},
+		{"filtered page", EntryFilter{Source: records.SourceMailroom, Limit: 1, Offset: 1}, []string{"c"}},
+	}
+	for _, c := range cases {
+		got, err := s.Entries(t.Context(), c.filter)
+		require.NoError(t, err, c.name)
+		require.Equal(t, c.want, keys(got), c.name)
+
+		count, err := s.CountEntries(t.Context(), c.filter)
+		require.NoError(t, err, c.name)
+		unpaged := c.filter
+		unpaged.Limit, unpaged.Offset = MaxLimit, 0
+		all, err := s.Entries(t.Context(), unpaged)
+		require.NoError(t, err, c.name)
+		require.Equal(t, len(all), count, "%s: count ignores limit and offset", c.name)
+	}
+}
+
+func testEntriesDefaultLimit(t *testing.T, b backend) {
+	s := open(t, b.fresh(t))
+	start := berlin(2026, 1, 1, 8, 0)
+	for i := range DefaultLimit + 1 {
+		register(t, s, newEntry(fmt.Sprintf("many-%d", i), start.Add(time.Duration(i)*time.Minute)))
+	}
+	got, err := s.Entries(t.Context(), EntryFilter{})
+	require.NoError(t, err)
+	require.Len(t, got, DefaultLimit)
+	got, err = s.Entries(t.Context(), EntryFilter{Limit: 10 * MaxLimit})
+	require.NoError(t, err)
+	require.Len(t, got, DefaultLimit+1)
+	n, err := s.CountEntries(t.Context(), EntryFilter{Limit: 1})
+	require.NoError(t, err)
+	require.Equal(t, DefaultLimit+1, n)
+}
+
+func testSetKindStatus(t *testing.T, b backend) {
+	s := open(t, b.fresh(t))
+	t0 := time.Date(2026, 9, 1, 8, 0, 0, 0, time.UTC)
+	setClock(s, t0)
+	e := register(t, s, newEntry("kind", berlin(2026, 9, 1, 9, 0)))
+
+	t1 := t0.Add(90*time.Second + 1500*time.Nanosecond)
+	setClock(s, t1)
+	require.NoError(t, s.SetKind(t.Context(), e.SHA256, records.KindPDFEInvoice, "factur-x.xml"))
+	got, err := s.EntryBySHA256(t.Context(), e.SHA256)
+	require.NoError(t, err)
+	require.Equal(t, records.KindPDFEInvoice, got.Kind)
+	require.Equal(t, "factur-x.xml", got.KindDetail)
+	require.Equal(t, records.StatusClassified, got.Status)
+	requireTime(t, t1.Truncate(time.Microsecond), got.UpdatedAt, "updated at after set kind")
+	requireTime(t, t0, got.RegisteredAt, "registered at is not touched")
+
+	t2 := t1.Add(time.Hour)
+	setClock(s, t2)
+	require.NoError(t, s.SetStatus(t.Context(), e.SHA256, records.StatusFailed))
+	got, err = s.EntryBySHA256(t.Context(), e.SHA256)
+	require.NoError(t, err)
+	require.Equal(t, records.StatusFailed, got.Status)
+	require.Equal(t, records.KindPDFEInvoice, got.Kind, "status change keeps the kind")
+	requireTime(t, t2.Truncate(time.Microsecond), got.UpdatedAt, "updated at after set status")
+
+	// Setting the same values again (an activity retry) is fine.
+	require.NoError(t, s.SetStatus(t.Context(), e.SHA256, records.StatusFailed))
+
+	require.ErrorIs(t, s.SetKind(t.Context(), sum("missing"), records.KindPDFText, ""), ErrNotFound)
+	require.ErrorIs(t, s.SetStatus(t.Context(), sum("missing"), records.StatusFailed), ErrNotFound)
+	require.ErrorIs(t, s.SetKind(t.Context(), e.SHA256, records.KindUnknown, ""), ErrInvalid)
+	require.ErrorIs(t, s.SetStatus(t.Context(), e.SHA256, ""), ErrInvalid)
+}
+
+// ---- quarantine ------------------------------------------------------------------
+
+func testQuarantine(t *testing.T, b backend) {
+	s := open(t, b.fresh(t))
+	now := time.Date(2026, 10, 1, 12, 0, 0, 0, time.UTC)
+	setClock(s, now)
+
+	binary := []byte{0x00, 0xff, 0xfe, '{', 0x80, '\n'} // envelopes can be anything
+	explicit := time.Date(2026, 9, 30, 7, 0, 0, 0, records.RegisterLocation)
+	first, err := s.AddQuarantine(t.Context(), QuarantineItem{
+		Reason: "bad-envelope", Message: "envelope is not JSON", Subject: "intake.mailroom", Payload: binary, CreatedAt: explicit,
+	})
+	require.NoError(t, err)
+	require.NotZero(t, first.ID)
+	require.Equal(t, binary, first.Payload)
+	requireTime(t, explicit, first.CreatedAt, "explicit created at")
+	require.Nil(t, first.RetriedAt)
+	require.Zero(t, first.RetryCount)
+
+	second, err := s.AddQuarantine(t.Context(), QuarantineItem{
+		Reason: "missing-object", Message: "object not in bucket", Subject: "intake.upload",
+		Payload: []byte(`{"sha256":"x"}`), SHA256: sum("gone"),
+	})
+	require.NoError(t, err)
+	requireTime(t, now, second.CreatedAt, "created at defaults to now")
+	require.Equal(t, sum("gone"), second.SHA256)
+
+	setClock(s, now.Add(time.Minute))
+	third, err := s.AddQuarantine(t.Context(), QuarantineItem{Reason: "empty", Subject: "intake.email"})
+	require.NoError(t, err)
+	require.Nil(t, third.Payload)
+	require.NotEqual(t, first.ID, second.ID)
+	require.NotEqual(t, second.ID, third.ID)
+
+	ids := func(items []QuarantineItem) []int64 {
+		out := []int64{}
+		for _, it := range items {
+			out = append(out, it.ID)
+		}
+		return out
+	}
+	openItems, err := s.Quarantined(t.Context(), QuarantineFilter{})
+	require.NoError(t, err)
+	require.Equal(t, []int64{third.ID, second.ID, first.ID}, ids(openItems), "newest first")
+	byReason, err := s.Quarantined(t.Context(), QuarantineFilter{Reason: "missing-object"})
+	require.NoError(t, err)
+	require.Equal(t, []int64{second.ID}, ids(byReason))
+	paged, err := s.Quarantined(t.Context(), QuarantineFilter{Limit: 1, Offset: 1})
+	require.NoError(t, err)
+	require.Equal(t, []int64{second.ID}, ids(paged))
+
+	retriedAt := time.Date(2026, 10, 2, 8, 0, 0, 4000, time.UTC)
+	require.NoError(t, s.MarkQuarantineRetried(t.Context(), first.ID, retriedAt))
+	openItems, err = s.Quarantined(t.Context(), QuarantineFilter{})
+	require.NoError(t, err)
+	require.Equal(t, []int64{third.ID, second.ID}, ids(openItems), "retried items are no longer open")
+	all, err := s.Quarantined(t.Context(), QuarantineFilter{All: true})
+	require.NoError(t, err)
+	require.Equal(t, []int64{third.ID, second.ID, first.ID}, ids(all))
+
+	got, err := s.QuarantineItem(t.Context(), first.ID)
+	require.NoError(t, err)
+	require.NotNil(t, got.RetriedAt)
+	requireTime(t, retriedAt, *got.RetriedAt, "retried at")
+	require.Equal(t, 1, got.RetryCount)
+	require.Equal(t, binary, got.Payload)
+	require.Equal(t, "bad-envelope", got.Reason)
+	require.Equal(t, "envelope is not JSON", got.Message)
+	require.Equal(t, "intake.mailroom", got.Subject)
+
+	// A zero time means now.
+	setClock(s, now.Add(time.Hour))
+	require.NoError(t, s.MarkQuarantineRetried(t.Context(), first.ID, time.Time{}))
+	got, err = s.QuarantineItem(t.Context(), first.ID)
+	require.NoError(t, err)
+	require.Equal(t, 2, got.RetryCount)
+	requireTime(t, now.Add(time.Hour), *got.RetriedAt, "retried at defaults to now")
+
+	_, err = s.QuarantineItem(t.Context(), third.ID+100)
+	require.ErrorIs(t, err, ErrNotFound)
+	require.ErrorIs(t, s.MarkQuarantineRetried(t.Context(), third.ID+100, now), ErrNotFound)
+	_, err = s.AddQuarantine(t.Context(), QuarantineItem{Message: "no reason"})
+	require.ErrorIs(t, err, ErrInvalid)
+}
+
+// ---- audit events ------------------------------------------------------------------
+
+func testEvents(t *testing.T, b backend) {
+	s := open(t, b.fresh(t))
+	doc, other := sum("audited"), sum("other")
+	at := time.Date(2026, 11, 2, 10, 0, 0, 123456000, time.UTC)
+	// Details are kept byte for byte, odd spacing and key order included:
+	// a hash chain over the trail depends on it.
+	details := json.RawMessage(`{"z": 1,  "a": [true, null], "name":"Müller"}`)
+	evs := []AuditEvent{
+		{Key: "k1", Time: at, Actor: "system:intake", Action: "document.registered", ObjectType: "document", ObjectID: doc, Details: details},
+		{Key: "k2", Time: at.Add(time.Second), Actor: "system:classify", Action: "document.classified", ObjectType: "document", ObjectID: doc},
+		{Key: "k3", Time: at.Add(time.Second), Actor: "system:intake", Action: "document.registered", ObjectType: "document", ObjectID: other},
+		{Key: "k4", Time: at.Add(2 * time.Second), Actor: "user:mm", Action: "document.viewed", ObjectType: "document", ObjectID: doc, Details: json.RawMessage(`[]`)},
+	}
+	for _, ev := range evs {
+		appended, err := s.AppendEvent(t.Context(), ev)
+		require.NoError(t, err)
+		require.True(t, appended, ev.Key)
+	}
+	retry := evs[1]
+	retry.Details = json.RawMessage(`{"different":true}`)
+	retry.Time = at.Add(time.Hour)
+	appended, err := s.AppendEvent(t.Context(), retry)
+	require.NoError(t, err)
+	require.False(t, appended, "same key is a no-op")
+
+	got, err := s.Events(t.Context(), "document", doc)
+	require.NoError(t, err)
+	require.Len(t, got, 3)
+	for i, want := range []AuditEvent{evs[0], evs[1], evs[3]} {
+		require.Equal(t, want.Key, got[i].Key)
+		requireTime(t, want.Time, got[i].Time, "event time")
+		require.Equal(t, want.Actor, got[i].Actor)
+		require.Equal(t, want.Action, got[i].Action)
+		require.Equal(t, want.ObjectType, got[i].ObjectType)
+		require.Equal(t, want.ObjectID, got[i].ObjectID)
+		require.Equal(t, string(want.Details), string(got[i].Details), "details byte for byte")
+		if i > 0 {
+			require.Greater(t, got[i].Seq, got[i-1].Seq, "seq strictly increasing")
+		}
+	}
+	require.Nil(t, got[1].Details)
+
+	got, err = s.Events(t.Context(), "document", other)
+	require.NoError(t, err)
+	require.Len(t, got, 1)
+	got, err = s.Events(t.Context(), "document", sum("nobody"))
+	require.NoError(t, err)
+	require.Empty(t, got)
+
+	_, err = s.AppendEvent(t.Context(), AuditEvent{Action: "x", ObjectType: "document", ObjectID: doc})
+	require.ErrorIs(t, err, ErrInvalid, "key is required")
+	_, err = s.AppendEvent(t.Context(), AuditEvent{Key: "k5", Action: "x", Details: json.RawMessage(`{broken`)})
+	require.ErrorIs(t, err, ErrInvalid, "details must be JSON")
+
+	// Time defaults to now.
+	now := time.Date(2026, 11, 3, 0, 0, 0, 0, time.UTC)
+	setClock(s, now)
+	_, err = s.AppendEvent(t.Context(), AuditEvent{Key: "k6", Action: "document.exported", ObjectType: "document", ObjectID: other})
+	require.NoError(t, err)
+	got, err = s.Events(t.Context(), "document", other)
+	require.NoError(t, err)
+	require.Len(t, got, 2)
+	requireTime(t, now, got[1].Time, "default event time")
+}
+
+func testEventsConcurrent(t *testing.T, b backend) {
+	s := open(t, b.fresh(t))
+	const writers, perWriter = 8, 25
+	appended := make([]int, writers)
+	errs := make([]error, writers)
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			for i := range perWriter {
+				key := fmt.Sprintf("w%d-%d", w, i)
+				if i%2 == 0 {
+					key = fmt.Sprintf("shared-%d", i) // a retried activity racing itself
+				}
+				ok, err := s.AppendEvent(t.Context(), AuditEvent{
+					Key: key, Actor: "system:test", Action: "test.appended", ObjectType: "document", ObjectID: "doc",
+					Details: json.RawMessage(fmt.Sprintf(`{"writer":%d,"i":%d}`, w, i)),
+				})
+				if err != nil {
+					errs[w] = err
+					return
+				}
+				if ok {
+					appended[w]++
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		require.NoError(t, err)
+	}
+	const shared = (perWriter + 1) / 2
+	const unique = writers*(perWriter-shared) + shared
+	total := 0
+	for _, n := range appended {
+		total += n
+	}
+	require.Equal(t, unique, total, "each key appended exactly once")
+
+	got, err := s.Events(t.Context(), "document", "doc")
+	require.NoError(t, err)
+	require.Len(t, got, unique)
+	keys := map[string]bool{}
+	for i, ev := range got {
+		require.False(t, keys[ev.Key], "key %s twice", ev.Key)
+		keys[ev.Key] = true
+		if i > 0 {
+			require.Greater(t, ev.Seq, got[i-1].Seq)
+		}
+	}
+}
+
+// ---- housekeeping ------------------------------------------------------------------
+
+func testPing(t *testing.T, b backend) {
+	s := open(t, b.fresh(t))
+	require.NoError(t, s.Ping(t.Context()))
+	require.NoError(t, s.Close())
+	require.Error(t, s.Ping(t.Context()), "ping after close must fail")
+}
+
+func testReopenKeepsData(t *testing.T, b backend) {
+	dsn := b.fresh(t)
+	s := open(t, dsn)
+	first := register(t, s, newEntry("kept-1", berlin(2026, 4, 1, 9, 0)))
+	second := register(t, s, newEntry("kept-2", berlin(2026, 4, 2, 9, 0)))
+	require.NoError(t, s.SetKind(t.Context(), second.SHA256, records.KindPDFText, ""))
+	q, err := s.AddQuarantine(t.Context(), QuarantineItem{Reason: "too-large", Payload: []byte("x")})
+	require.NoError(t, err)
+	_, err = s.AppendEvent(t.Context(), AuditEvent{Key: "kept", Action: "document.registered", ObjectType: "document", ObjectID: first.SHA256})
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+
+	s = open(t, dsn)
+	got, err := s.EntryBySHA256(t.Context(), first.SHA256)
+	require.NoError(t, err)
+	requireSameEntry(t, first, got)
+	got, err = s.EntryBySHA256(t.Context(), second.SHA256)
+	require.NoError(t, err)
+	require.Equal(t, records.KindPDFText, got.Kind)
+	gotQ, err := s.QuarantineItem(t.Context(), q.ID)
+	require.NoError(t, err)
+	require.Equal(t, "too-large", gotQ.Reason)
+	evs, err := s.Events(t.Context(), "document", first.SHA256)
+	require.NoError(t, err)
+	require.Len(t, evs, 1)
+	appended, err := s.AppendEvent(t.Context(), AuditEvent{Key: "kept", Action: "document.registered"})
+	require.NoError(t, err)
+	require.False(t, appended, "keys stay unique across restarts")
+
+	// The counter survives too: numbering continues, it does not restart.
+	third := register(t, s, newEntry("kept-3", berlin(2026, 4, 3, 9, 0)))
+	require.Equal(t, records.RegisterNumber{Year: 2026, Seq: 3}, third.Number)
+}
