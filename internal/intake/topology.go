@@ -1,0 +1,69 @@
+package intake
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/aktenfluss/aktenfluss/internal/records"
+)
+
+// Names of the JetStream topology. They are part of the deployment: renaming
+// one strands whatever the old name still holds.
+const (
+	StreamName      = "INTAKE"          // envelopes
+	ObjectBucket    = "intake-objects"  // document bytes, object name = sha256
+	SubjectPrefix   = "intake."         // + source
+	RetrySubject    = "intake.retry"    // envelopes requeued from quarantine
+	DurableName     = "inbound-starter" // the consumer that starts workflows
+	DuplicateWindow = 2 * time.Minute   // Nats-Msg-Id dedupe window of INTAKE
+)
+
+// Subject is the subject envelopes from src are published on.
+func Subject(src records.Source) string { return SubjectPrefix + string(src) }
+
+// TopologyConfig sizes the stream and bucket.
+type TopologyConfig struct {
+	// Replicas of the stream and the bucket: 1 for the embedded server, 3 in
+	// a production cluster. 0 means 1.
+	Replicas int
+}
+
+// EnsureStreams creates the INTAKE stream and the intake-objects bucket, or
+// updates them to cfg. It is idempotent and safe to call at every start.
+//
+// Both use file storage: the stream and bucket hold documents nobody has
+// taken over yet, so they must survive a restart. INTAKE keeps messages by
+// limits (not work-queue retention) so an operator can still read an
+// envelope after it was processed, and so that a second consumer (e.g. an
+// audit tap) can be added without changing the stream.
+func EnsureStreams(ctx context.Context, js jetstream.JetStream, cfg TopologyConfig) error {
+	replicas := cfg.Replicas
+	if replicas <= 0 {
+		replicas = 1
+	}
+	_, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name:        StreamName,
+		Description: "aktenfluss inbound document envelopes",
+		Subjects:    []string{SubjectPrefix + ">"},
+		Storage:     jetstream.FileStorage,
+		Retention:   jetstream.LimitsPolicy,
+		Replicas:    replicas,
+		Duplicates:  DuplicateWindow,
+	})
+	if err != nil {
+		return fmt.Errorf("ensure stream %s: %w", StreamName, err)
+	}
+	_, err = js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
+		Bucket:      ObjectBucket,
+		Description: "aktenfluss inbound document bytes by sha256",
+		Storage:     jetstream.FileStorage,
+		Replicas:    replicas,
+	})
+	if err != nil {
+		return fmt.Errorf("ensure object store %s: %w", ObjectBucket, err)
+	}
+	return nil
+}
