@@ -112,7 +112,7 @@ func Load(path string, getenv func(string) string) (Config, error) {
 			return c, fmt.Errorf("config: read %s: %w", path, err)
 		}
 		dec := yaml.NewDecoder(bytes.NewReader(raw))
-		dec.KnownFields(true) // a misspelt key is an error, not a silent default
+		dec.KnownFields(true)                                             // a misspelt key is an error, not a silent default
 		if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) { // io.EOF: empty file
 			return c, fmt.Errorf("config: %s: %w", path, err)
 		}
@@ -241,12 +241,13 @@ func (c *Config) ValidateProduction(roles []Role) error {
 			errs = append(errs, c.bad(key, "must be set"))
 		}
 	}
-	// Every role reads or writes the records store and reaches Temporal.
+	// Every role reads or writes the records store; the consumer starts
+	// workflows and the worker runs them.
 	need("database.url", c.Database.URL)
-	need("temporal.address", c.Temporal.Address)
 	for _, r := range roles {
 		if r == RoleConsume || r == RoleWorker {
 			need("nats.url", c.NATS.URL)
+			need("temporal.address", c.Temporal.Address)
 		}
 		if r == RoleWorker {
 			need("blob.dir", c.Blob.Dir)

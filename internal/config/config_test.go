@@ -54,21 +54,23 @@ func TestEmptyFileIsFine(t *testing.T) {
 
 func TestErrorsNameTheSetting(t *testing.T) {
 	cases := []struct {
-		name  string
-		env   map[string]string
-		roles []Role
-		want  []string
+		name    string
+		env     map[string]string
+		roles   []Role
+		want    []string
+		notWant []string
 	}{
 		{"missing everything for consume", nil, []Role{RoleConsume},
-			[]string{"database.url (DATABASE_URL): must be set", "temporal.address (TEMPORAL_ADDRESS): must be set", "nats.url (NATS_URL): must be set"}},
+			[]string{"database.url (DATABASE_URL): must be set", "temporal.address (TEMPORAL_ADDRESS): must be set", "nats.url (NATS_URL): must be set"}, nil},
 		{"bad nats url", map[string]string{"NATS_URL": "http://x", "DATABASE_URL": "sqlite:/x.db", "TEMPORAL_ADDRESS": "t:7233"}, []Role{RoleConsume},
-			[]string{"nats.url (NATS_URL)"}},
+			[]string{"nats.url (NATS_URL)"}, nil},
 		{"worker needs blob dir", map[string]string{"NATS_URL": "nats://n:4222", "DATABASE_URL": "postgres://db/x", "TEMPORAL_ADDRESS": "t:7233"}, []Role{RoleWorker},
-			[]string{"blob.dir (AKTENFLUSS_BLOB_DIR): must be set"}},
+			[]string{"blob.dir (AKTENFLUSS_BLOB_DIR): must be set"}, nil},
+		{"serve needs only the database", nil, []Role{RoleServe}, []string{"database.url (DATABASE_URL): must be set"}, []string{"temporal.address", "nats.url"}},
 		{"bad database scheme", map[string]string{"DATABASE_URL": "mysql://db", "TEMPORAL_ADDRESS": "t:7233"}, []Role{RoleServe},
-			[]string{"database.url (DATABASE_URL)"}},
+			[]string{"database.url (DATABASE_URL)"}, nil},
 		{"replicas", map[string]string{"DATABASE_URL": "sqlite:/x.db", "TEMPORAL_ADDRESS": "t:7233", "AKTENFLUSS_NATS_REPLICAS": "2"}, []Role{RoleServe},
-			[]string{"nats.replicas (AKTENFLUSS_NATS_REPLICAS)"}},
+			[]string{"nats.replicas (AKTENFLUSS_NATS_REPLICAS)"}, nil},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -83,6 +85,11 @@ func TestErrorsNameTheSetting(t *testing.T) {
 			for _, w := range tc.want {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("error %q does not contain %q", err, w)
+				}
+			}
+			for _, w := range tc.notWant {
+				if strings.Contains(err.Error(), w) {
+					t.Errorf("error %q asks for %q, which this role does not need", err, w)
 				}
 			}
 		})

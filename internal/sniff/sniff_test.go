@@ -541,9 +541,7 @@ func TestRecoverParser(t *testing.T) {
 	run := func() (res Result, err error) {
 		defer recoverParser(&res, &err, "pdf")
 		res = Result{Kind: records.KindPDFText}
-		var m map[string]int
-		m["boom"]++ // nil map write panics
-		return res, nil
+		panic("simulated parser crash")
 	}
 	res, err := run()
 	require.ErrorIs(t, err, ErrBroken)

@@ -695,6 +695,14 @@ func testQuarantine(t *testing.T, b backend) {
 	all, err := s.Quarantined(t.Context(), QuarantineFilter{All: true})
 	require.NoError(t, err)
 	require.Equal(t, []int64{third.ID, second.ID, first.ID}, ids(all))
+	for _, c := range []struct {
+		f    QuarantineFilter
+		want int
+	}{{QuarantineFilter{}, 2}, {QuarantineFilter{All: true}, 3}, {QuarantineFilter{All: true, Reason: "bad-envelope"}, 1}, {QuarantineFilter{Reason: "bad-envelope"}, 0}} {
+		n, err := s.CountQuarantined(t.Context(), c.f)
+		require.NoError(t, err)
+		require.Equal(t, c.want, n, "CountQuarantined(%+v)", c.f)
+	}
 
 	got, err := s.QuarantineItem(t.Context(), first.ID)
 	require.NoError(t, err)

@@ -387,7 +387,7 @@ func (s *sqlStore) AddQuarantine(ctx context.Context, q QuarantineItem) (Quarant
 	return item, nil
 }
 
-func (s *sqlStore) Quarantined(ctx context.Context, f QuarantineFilter) ([]QuarantineItem, error) {
+func (f QuarantineFilter) where() (string, []any) {
 	var conds []string
 	var args []any
 	if !f.All {
@@ -397,10 +397,23 @@ func (s *sqlStore) Quarantined(ctx context.Context, f QuarantineFilter) ([]Quara
 		args = append(args, f.Reason)
 		conds = append(conds, "reason = $"+strconv.Itoa(len(args)))
 	}
-	where := ""
-	if len(conds) > 0 {
-		where = " WHERE " + strings.Join(conds, " AND ")
+	if len(conds) == 0 {
+		return "", nil
 	}
+	return " WHERE " + strings.Join(conds, " AND "), args
+}
+
+func (s *sqlStore) CountQuarantined(ctx context.Context, f QuarantineFilter) (int, error) {
+	where, args := f.where()
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM quarantine`+where, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count quarantine: %w", err)
+	}
+	return n, nil
+}
+
+func (s *sqlStore) Quarantined(ctx context.Context, f QuarantineFilter) ([]QuarantineItem, error) {
+	where, args := f.where()
 	limit, offset := page(f.Limit, f.Offset)
 	n := len(args)
 	q := `SELECT ` + quarantineColumns + ` FROM quarantine` + where +

@@ -58,6 +58,8 @@ type Store interface {
 	// Quarantined lists items newest first: open ones (never retried) unless
 	// f.All is set.
 	Quarantined(ctx context.Context, f QuarantineFilter) ([]QuarantineItem, error)
+	// CountQuarantined counts the items matching f; Limit and Offset are ignored.
+	CountQuarantined(ctx context.Context, f QuarantineFilter) (int, error)
 	// QuarantineItem returns one item, or ErrNotFound.
 	QuarantineItem(ctx context.Context, id int64) (QuarantineItem, error)
 	// MarkQuarantineRetried sets RetriedAt (now when at is zero) and
