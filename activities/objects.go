@@ -1,0 +1,33 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// JetStreamObjects is the ObjectSource of a JetStream object store bucket,
+// where the intake publisher put the bytes.
+type JetStreamObjects struct {
+	JS     jetstream.JetStream
+	Bucket string
+}
+
+// Open implements ObjectSource.
+func (o JetStreamObjects) Open(ctx context.Context, name string) (io.ReadCloser, error) {
+	obs, err := o.JS.ObjectStore(ctx, o.Bucket)
+	if err != nil {
+		return nil, fmt.Errorf("bucket %s: %w", o.Bucket, err)
+	}
+	res, err := obs.Get(ctx, name)
+	if errors.Is(err, jetstream.ErrObjectNotFound) {
+		return nil, fmt.Errorf("object %s: %w", name, ErrObjectNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("object %s: %w", name, err)
+	}
+	return res, nil
+}

@@ -1,0 +1,130 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/aktenfluss/aktenfluss/activities"
+	"github.com/aktenfluss/aktenfluss/internal/config"
+	"github.com/aktenfluss/aktenfluss/internal/intake"
+	"github.com/aktenfluss/aktenfluss/internal/web"
+)
+
+// RunOptions adjust how roles run; the zero value is production.
+type RunOptions struct {
+	// HTTPListener, when set, is used instead of listening on cfg.HTTP.Addr
+	// (dev and tests listen first to learn a random port).
+	HTTPListener net.Listener
+	// AfterStart is the intake consumer's test hook between workflow start
+	// and ack (see intake.ConsumerConfig).
+	AfterStart func(intake.Envelope) error
+	// ExtraChecks are added to the readiness probe.
+	ExtraChecks []web.Check
+}
+
+// Run runs the given roles until ctx is cancelled or one of them fails, then
+// stops all of them: the HTTP server drains, the consumer finishes in-flight
+// messages, the worker lets running activities complete.
+func Run(ctx context.Context, d *Deps, roles []config.Role, opts RunOptions) error {
+	g, ctx := errgroup.WithContext(ctx)
+	for _, r := range roles {
+		switch r {
+		case config.RoleWorker:
+			g.Go(func() error { return d.runWorker(ctx) })
+		case config.RoleConsume:
+			g.Go(func() error { return d.runConsumer(ctx, opts) })
+		case config.RoleServe:
+			g.Go(func() error { return d.runHTTP(ctx, opts) })
+		default:
+			return fmt.Errorf("unknown role %q", r)
+		}
+	}
+	err := g.Wait()
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
+
+func (d *Deps) runWorker(ctx context.Context) error {
+	acts := &activities.Inbound{Objects: activities.JetStreamObjects{JS: d.JS, Bucket: intake.ObjectBucket}, Blobs: d.Blobs, Registry: d.Store, Quarantined: d.Store}
+	w := NewInboundWorker(d.Temporal, acts)
+	if err := w.Start(); err != nil {
+		return fmt.Errorf("start inbound worker: %w", err)
+	}
+	d.Log.Info("worker started", "task_queue", "inbound")
+	<-ctx.Done()
+	w.Stop()
+	d.Log.Info("worker stopped")
+	return nil
+}
+
+func (d *Deps) runConsumer(ctx context.Context, opts RunOptions) error {
+	m := newIntakeMetrics(d.Metrics)
+	starter := countingStarter{next: TemporalStarter{Client: d.Temporal}, m: m}
+	quarantine := countingQuarantine{next: quarantineStore{d.Store}, m: m}
+	c, err := intake.NewConsumer(d.JS, starter, quarantine, intake.ConsumerConfig{
+		MaxBytes:    d.Cfg.Intake.MaxBytes,
+		MaxDeliver:  d.Cfg.Intake.MaxDeliver,
+		AckWait:     d.Cfg.Intake.AckWait,
+		Concurrency: d.Cfg.Intake.Concurrency,
+		AfterStart:  opts.AfterStart,
+		Logger:      d.Log.With("component", "intake-consumer"),
+	})
+	if err != nil {
+		return fmt.Errorf("intake consumer: %w", err)
+	}
+	d.Log.Info("intake consumer started")
+	return c.Run(ctx)
+}
+
+func (d *Deps) runHTTP(ctx context.Context, opts RunOptions) error {
+	checks := []web.Check{{Name: "database", Check: d.Store.Ping}}
+	if d.NATS != nil {
+		checks = append(checks, web.Check{Name: "nats", Check: func(context.Context) error {
+			if !d.NATS.IsConnected() {
+				return errors.New("not connected")
+			}
+			return nil
+		}})
+	}
+	if d.Temporal != nil {
+		checks = append(checks, web.Check{Name: "temporal", Check: func(ctx context.Context) error {
+			_, err := d.Temporal.CheckHealth(ctx, nil)
+			return err
+		}})
+	}
+	checks = append(checks, opts.ExtraChecks...)
+	d.Metrics.MustRegister(newRegisterCollector(d.Store))
+	srv := &http.Server{
+		Handler:           (&web.Server{Register: d.Store, Checks: checks, Metrics: d.Metrics, Log: d.Log}).Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	ln := opts.HTTPListener
+	if ln == nil {
+		var err error
+		if ln, err = net.Listen("tcp", d.Cfg.HTTP.Addr); err != nil {
+			return fmt.Errorf("http listen on %s: %w", d.Cfg.HTTP.Addr, err)
+		}
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	d.Log.Info("http server started", "addr", ln.Addr().String())
+	select {
+	case err := <-errc:
+		return fmt.Errorf("http server: %w", err)
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("http shutdown: %w", err)
+	}
+	return nil
+}

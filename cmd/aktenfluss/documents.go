@@ -1,0 +1,130 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/aktenfluss/aktenfluss/internal/blob"
+	"github.com/aktenfluss/aktenfluss/internal/records"
+	"github.com/aktenfluss/aktenfluss/internal/store"
+)
+
+func cmdDocuments(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return usageError{"documents: list or show?"}
+	}
+	fs := flagSet("documents "+args[0], stderr)
+	cf := addClientFlags(fs)
+	year := fs.Int("year", 0, "register year")
+	source := fs.String("source", "", "source: mailroom, email, einvoice, upload")
+	status := fs.String("status", "", "status: registered, classified, failed")
+	limit := fs.Int("limit", 100, "number of entries")
+	asJSON := fs.Bool("json", false, "JSON output")
+	if err := parse(fs, args[1:]); err != nil {
+		return err
+	}
+	cfg, err := cf.load(false)
+	if err != nil {
+		return err
+	}
+	s, err := store.Open(ctx, cfg.Database.URL)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = s.Close() }()
+
+	switch args[0] {
+	case "list":
+		f := store.EntryFilter{Year: *year, Status: records.Status(*status), Limit: *limit}
+		if *source != "" {
+			if f.Source, err = records.ParseSource(*source); err != nil {
+				return usageError{err.Error()}
+			}
+		}
+		entries, err := s.Entries(ctx, f)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return writeJSON(stdout, entries)
+		}
+		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "EINGANGSNR\tEINGANGSDATUM\tQUELLE\tART\tSTATUS\tSHA256")
+		for _, e := range entries {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.Number, e.ReceivedAt.In(records.RegisterLocation).Format("2006-01-02 15:04:05"),
+				e.Source, orDash(string(e.Kind)), e.Status, e.SHA256[:12]+"…")
+		}
+		return tw.Flush()
+	case "show":
+		if fs.NArg() != 1 {
+			return usageError{"documents show: give one register number (2026-000123) or sha256"}
+		}
+		e, err := findEntry(ctx, s, fs.Arg(0))
+		if err != nil {
+			return err
+		}
+		events, err := s.Events(ctx, "document", e.SHA256)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return writeJSON(stdout, struct {
+				Number string `json:"register_number"`
+				records.RegisterEntry
+				Events []store.AuditEvent `json:"events"`
+			}{e.Number.String(), e, events})
+		}
+		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintf(tw, "Eingangsnummer\t%s\n", e.Number)
+		fmt.Fprintf(tw, "Eingangsdatum\t%s\n", e.ReceivedAt.In(records.RegisterLocation).Format("2006-01-02 15:04:05 MST"))
+		fmt.Fprintf(tw, "Registriert\t%s\n", e.RegisteredAt.In(records.RegisterLocation).Format("2006-01-02 15:04:05 MST"))
+		fmt.Fprintf(tw, "Quelle\t%s\n", e.Source)
+		fmt.Fprintf(tw, "Dateiname\t%s\n", e.OriginalName)
+		fmt.Fprintf(tw, "Medientyp\t%s\n", e.MediaType)
+		fmt.Fprintf(tw, "Größe\t%d Bytes\n", e.Size)
+		fmt.Fprintf(tw, "SHA-256\t%s\n", e.SHA256)
+		fmt.Fprintf(tw, "Art\t%s %s\n", orDash(string(e.Kind)), e.KindDetail)
+		fmt.Fprintf(tw, "Status\t%s\n", e.Status)
+		fmt.Fprintf(tw, "Workflow\t%s\n", e.WorkflowID)
+		if p := e.ScanProtocol; !p.IsZero() {
+			fmt.Fprintf(tw, "Transfervermerk\tBediener %s, Station %s, Profil %s, %d dpi\n", p.Operator, p.Station, p.Profile, p.DPI)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, "\nProtokoll:")
+		for _, ev := range events {
+			fmt.Fprintf(stdout, "  %4d  %s  %-16s %-22s %s\n", ev.Seq, ev.Time.In(records.RegisterLocation).Format("2006-01-02 15:04:05"), ev.Actor, ev.Action, ev.Details)
+		}
+		return nil
+	}
+	return usageError{fmt.Sprintf("documents: unknown subcommand %q", args[0])}
+}
+
+func findEntry(ctx context.Context, s store.Store, key string) (records.RegisterEntry, error) {
+	if blob.ValidDigest(strings.ToLower(key)) {
+		return s.EntryBySHA256(ctx, strings.ToLower(key))
+	}
+	n, err := records.ParseRegisterNumber(key)
+	if err != nil {
+		return records.RegisterEntry{}, usageError{err.Error()}
+	}
+	return s.EntryByNumber(ctx, n)
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "–"
+	}
+	return s
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

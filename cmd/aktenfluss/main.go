@@ -1,0 +1,110 @@
+// Command aktenfluss is the single binary of aktenfluss: the embedded
+// development stack, the production roles, and the command-line tools for
+// the mailroom and operators.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `aktenfluss – E-Akte und Posteingang
+
+Aufruf / usage:
+  aktenfluss dev [--data-dir DIR] [--http ADDR] [--demo]   alles in einem Prozess (embedded NATS, Temporal, SQLite)
+  aktenfluss serve | worker | consume [--config FILE]       Produktionsrollen; "run --roles serve,worker,consume" für mehrere
+  aktenfluss intake [--source S] [--operator N --station ID --profile P] FILE…
+                                                            Dokumente einliefern (JetStream)
+  aktenfluss watch DIR [--source S]                         Hot-Folder überwachen
+  aktenfluss documents list [--year Y --source S --status S] | show NUMMER|SHA256
+  aktenfluss quarantine list [--all] | show ID | retry ID
+  aktenfluss migrate                                        Datenbankschema anlegen/aktualisieren
+  aktenfluss bench intake [-n N]                            Durchsatz und Latenz der Erfassung messen
+
+Connection settings come from --config FILE and the environment
+(NATS_URL, TEMPORAL_ADDRESS, DATABASE_URL, AKTENFLUSS_BLOB_DIR, …); client
+commands without them use the dev stack in --data-dir (default ./aktenfluss-data).
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		var u usageError
+		if errors.As(err, &u) {
+			fmt.Fprintln(os.Stderr, "aktenfluss:", err)
+			fmt.Fprint(os.Stderr, usage)
+			os.Exit(2)
+		}
+		fmt.Fprintln(os.Stderr, "aktenfluss:", err)
+		os.Exit(1)
+	}
+}
+
+type usageError struct{ msg string }
+
+func (u usageError) Error() string { return u.msg }
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return usageError{"no command given"}
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "dev":
+		return cmdDev(ctx, rest, stdout, stderr)
+	case "serve", "worker", "consume":
+		return cmdRoles(ctx, append([]string{"--roles", cmd}, rest...), stderr)
+	case "run":
+		return cmdRoles(ctx, rest, stderr)
+	case "intake":
+		return cmdIntake(ctx, rest, stdout, stderr)
+	case "watch":
+		return cmdWatch(ctx, rest, stderr)
+	case "documents":
+		return cmdDocuments(ctx, rest, stdout, stderr)
+	case "quarantine":
+		return cmdQuarantine(ctx, rest, stdout, stderr)
+	case "migrate":
+		return cmdMigrate(ctx, rest, stdout, stderr)
+	case "bench":
+		return cmdBench(ctx, rest, stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	return usageError{fmt.Sprintf("unknown command %q", cmd)}
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// flagSet returns a FlagSet whose errors come back as usage errors.
+func flagSet(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err.Error()}
+	}
+	return nil
+}

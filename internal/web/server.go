@@ -1,0 +1,254 @@
+package web
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/aktenfluss/aktenfluss/internal/records"
+	"github.com/aktenfluss/aktenfluss/internal/store"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+var templates = template.Must(template.New("").Funcs(template.FuncMap{
+	"localtime": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.In(records.RegisterLocation).Format("02.01.2006 15:04:05")
+	},
+	"statusDE": statusDE,
+	"kindDE":   kindDE,
+}).ParseFS(templateFS, "templates/*.html"))
+
+// Register is what the pages read from the records store.
+type Register interface {
+	Entries(ctx context.Context, f store.EntryFilter) ([]records.RegisterEntry, error)
+	CountEntries(ctx context.Context, f store.EntryFilter) (int, error)
+	EntryByNumber(ctx context.Context, n records.RegisterNumber) (records.RegisterEntry, error)
+	Events(ctx context.Context, objectType, objectID string) ([]store.AuditEvent, error)
+	Quarantined(ctx context.Context, f store.QuarantineFilter) ([]store.QuarantineItem, error)
+	CountQuarantined(ctx context.Context, f store.QuarantineFilter) (int, error)
+}
+
+// Check is one readiness probe (records store, NATS, Temporal).
+type Check struct {
+	Name  string
+	Check func(ctx context.Context) error
+}
+
+// Server serves the HTTP endpoints.
+type Server struct {
+	Register Register
+	Checks   []Check
+	Metrics  *prometheus.Registry
+	Log      *slog.Logger
+}
+
+// Handler returns the routes.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("GET /readyz", s.ready)
+	if s.Metrics != nil {
+		mux.Handle("GET /metrics", promhttp.HandlerFor(s.Metrics, promhttp.HandlerOpts{Registry: s.Metrics}))
+	}
+	mux.HandleFunc("GET /{$}", s.registerPage)
+	mux.HandleFunc("GET /documents/{number}", s.documentPage)
+	mux.HandleFunc("GET /quarantine", s.quarantinePage)
+	return securityHeaders(mux)
+}
+
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'")
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+	defer cancel()
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	failed := false
+	var body []byte
+	for _, c := range s.Checks {
+		if err := c.Check(ctx); err != nil {
+			failed = true
+			body = append(body, c.Name+": "+err.Error()+"\n"...)
+			continue
+		}
+		body = append(body, c.Name+": ok\n"...)
+	}
+	if failed {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}
+	_, _ = w.Write(body)
+}
+
+const pageSize = 50
+
+type registerView struct {
+	Entries    []records.RegisterEntry
+	Total      int
+	Page       int
+	Pages      int
+	Filter     store.EntryFilter
+	Quarantine int
+	Query      string
+}
+
+func (s *Server) registerPage(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := store.EntryFilter{Limit: pageSize}
+	if v := q.Get("jahr"); v != "" {
+		y, err := strconv.Atoi(v)
+		if err != nil {
+			http.Error(w, "Ungültiges Jahr", http.StatusBadRequest)
+			return
+		}
+		f.Year = y
+	}
+	if v := q.Get("quelle"); v != "" {
+		src, err := records.ParseSource(v)
+		if err != nil {
+			http.Error(w, "Unbekannte Quelle", http.StatusBadRequest)
+			return
+		}
+		f.Source = src
+	}
+	if v := q.Get("status"); v != "" {
+		f.Status = records.Status(v)
+	}
+	page, _ := strconv.Atoi(q.Get("seite"))
+	if page < 1 {
+		page = 1
+	}
+	f.Offset = (page - 1) * pageSize
+	ctx := r.Context()
+	entries, err := s.Register.Entries(ctx, f)
+	if err != nil {
+		s.fail(w, "register list", err)
+		return
+	}
+	total, err := s.Register.CountEntries(ctx, f)
+	if err != nil {
+		s.fail(w, "register count", err)
+		return
+	}
+	quarantined, err := s.Register.CountQuarantined(ctx, store.QuarantineFilter{})
+	if err != nil {
+		s.fail(w, "quarantine count", err)
+		return
+	}
+	view := registerView{Entries: entries, Total: total, Page: page, Pages: (total + pageSize - 1) / pageSize,
+		Filter: f, Quarantine: quarantined, Query: r.URL.RawQuery}
+	s.render(w, "register.html", view)
+}
+
+type documentView struct {
+	Entry  records.RegisterEntry
+	Events []store.AuditEvent
+}
+
+func (s *Server) documentPage(w http.ResponseWriter, r *http.Request) {
+	n, err := records.ParseRegisterNumber(r.PathValue("number"))
+	if err != nil {
+		http.Error(w, "Ungültige Eingangsnummer", http.StatusBadRequest)
+		return
+	}
+	e, err := s.Register.EntryByNumber(r.Context(), n)
+	if errors.Is(err, store.ErrNotFound) {
+		http.Error(w, "Kein Eintrag mit dieser Eingangsnummer", http.StatusNotFound)
+		return
+	}
+	if err != nil {
+		s.fail(w, "register entry", err)
+		return
+	}
+	events, err := s.Register.Events(r.Context(), "document", e.SHA256)
+	if err != nil {
+		s.fail(w, "audit events", err)
+		return
+	}
+	s.render(w, "document.html", documentView{Entry: e, Events: events})
+}
+
+func (s *Server) quarantinePage(w http.ResponseWriter, r *http.Request) {
+	items, err := s.Register.Quarantined(r.Context(), store.QuarantineFilter{All: r.URL.Query().Get("alle") != ""})
+	if err != nil {
+		s.fail(w, "quarantine list", err)
+		return
+	}
+	s.render(w, "quarantine.html", items)
+}
+
+func (s *Server) render(w http.ResponseWriter, name string, data any) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if err := templates.ExecuteTemplate(w, name, data); err != nil {
+		s.logger().Error("render page", "template", name, "error", err)
+	}
+}
+
+func (s *Server) fail(w http.ResponseWriter, what string, err error) {
+	s.logger().Error("web request failed", "what", what, "error", err)
+	http.Error(w, "Interner Fehler – bitte später erneut versuchen.", http.StatusInternalServerError)
+}
+
+func (s *Server) logger() *slog.Logger {
+	if s.Log != nil {
+		return s.Log
+	}
+	return slog.Default()
+}
+
+func statusDE(s records.Status) string {
+	switch s {
+	case records.StatusRegistered:
+		return "registriert"
+	case records.StatusClassified:
+		return "erkannt"
+	case records.StatusFailed:
+		return "fehlgeschlagen"
+	}
+	return string(s)
+}
+
+func kindDE(k records.Kind) string {
+	switch k {
+	case records.KindScanImage:
+		return "Scan (Bild)"
+	case records.KindPDFScan:
+		return "PDF ohne Textebene"
+	case records.KindPDFText:
+		return "PDF mit Text"
+	case records.KindXMLUBL:
+		return "E-Rechnung (UBL)"
+	case records.KindXMLCII:
+		return "E-Rechnung (CII)"
+	case records.KindXMLOther:
+		return "XML (keine E-Rechnung)"
+	case records.KindPDFEInvoice:
+		return "Hybride E-Rechnung (ZUGFeRD/Factur-X)"
+	case records.KindUnknown:
+		return "–"
+	}
+	return string(k)
+}

@@ -1,0 +1,117 @@
+package workflows
+
+import (
+	"errors"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/aktenfluss/aktenfluss/internal/blob"
+	"github.com/aktenfluss/aktenfluss/internal/records"
+)
+
+// InboundDocument takes one document from intake to the register:
+//
+//  1. store the original in the content-addressed blob store;
+//  2. register it in the Posteingangsbuch with its legal receipt date;
+//  3. detect what it is (scan, text PDF, e-invoice XML, hybrid PDF).
+//
+// Later steps (OCR and PDF/A, e-invoice validation, extraction, routing,
+// approvals) plug in after step 3 as further activities and child workflows,
+// each behind workflow.GetVersion so that runs already in flight replay.
+func InboundDocument(ctx workflow.Context, in InboundInput) (InboundResult, error) {
+	logger := workflow.GetLogger(ctx)
+	wfID := workflow.GetInfo(ctx).WorkflowExecution.ID
+	status := InboundStatus{Step: "storing"}
+	if err := workflow.SetQueryHandler(ctx, QueryInboundStatus, func() (InboundStatus, error) {
+		return status, nil
+	}); err != nil {
+		return InboundResult{}, err
+	}
+
+	// The bookkeeping steps (copy the original, register, detect the kind)
+	// are short and run as local activities in the workflow worker: no task
+	// round trip through the server per step, so one workflow task carries
+	// a document from intake to the register. That cuts the writes to
+	// Temporal's persistence per document about fourfold, which is what
+	// limits intake throughput on the embedded SQLite-backed server. Heavy,
+	// separately scaled work (OCR) runs as regular activities on its own
+	// task queue.
+	ctx = workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		StartToCloseTimeout: 2 * time.Minute,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:        time.Second,
+			BackoffCoefficient:     2,
+			MaximumInterval:        time.Minute,
+			NonRetryableErrorTypes: []string{ErrTypeUnreadable, ErrTypeDigestMismatch, ErrTypeMissingObject},
+		},
+	})
+
+	var res InboundResult
+	var original blob.Ref
+	err := workflow.ExecuteLocalActivity(ctx, ActivityStoreOriginal, StoreOriginalInput{
+		WorkflowID: wfID, Object: in.Object, SHA256: in.SHA256, Size: in.Size, MediaType: in.MediaType,
+	}).Get(ctx, &original)
+	if err != nil {
+		// Without the bytes there is nothing to register. The intake
+		// consumer checked the object before starting us, so this needs a
+		// person: the document goes to quarantine with the reason, and the
+		// run fails so that a requeue from quarantine may start it anew.
+		logger.Error("store original failed", "sha256", in.SHA256, "error", err)
+		var appErr *temporal.ApplicationError
+		if errors.As(err, &appErr) && appErr.NonRetryable() {
+			q := QuarantineInput{WorkflowID: wfID, Reason: appErr.Type(), Message: appErr.Message(), Document: in}
+			if qErr := workflow.ExecuteLocalActivity(ctx, ActivityQuarantine, q).Get(ctx, nil); qErr != nil {
+				return res, qErr
+			}
+		}
+		return res, err
+	}
+	res.Original = original
+
+	status.Step = "registering"
+	var reg RegisterOutput
+	err = workflow.ExecuteLocalActivity(ctx, ActivityRegister, RegisterInput{Entry: newEntry(in, wfID)}).Get(ctx, &reg)
+	if err != nil {
+		return res, err
+	}
+	res.RegisterNumber, res.EntryID = reg.RegisterNumber, reg.EntryID
+	status.RegisterNumber = reg.RegisterNumber
+
+	status.Step = "detecting"
+	var kind DetectKindOutput
+	err = workflow.ExecuteLocalActivity(ctx, ActivityDetectKind, DetectKindInput{WorkflowID: wfID, Original: original}).Get(ctx, &kind)
+	if err != nil {
+		var appErr *temporal.ApplicationError
+		if !errors.As(err, &appErr) || !appErr.NonRetryable() {
+			return res, err
+		}
+		// The document is registered but cannot be read: record why, so the
+		// mailroom sees it in the register instead of losing it.
+		res.Failed = appErr.Message()
+		status.Step = "failed"
+		mark := MarkFailedInput{WorkflowID: wfID, SHA256: in.SHA256, Step: "detect", Reason: appErr.Message()}
+		if err := workflow.ExecuteLocalActivity(ctx, ActivityMarkFailed, mark).Get(ctx, nil); err != nil {
+			return res, err
+		}
+		return res, nil
+	}
+	res.Kind, res.KindDetail = kind.Kind, kind.Detail
+	status.Kind = kind.Kind
+	status.Step = "done"
+	return res, nil
+}
+
+func newEntry(in InboundInput, workflowID string) records.NewEntry {
+	return records.NewEntry{
+		SHA256:       in.SHA256,
+		Size:         in.Size,
+		MediaType:    in.MediaType,
+		OriginalName: in.OriginalName,
+		Source:       in.Source,
+		ReceivedAt:   in.ReceivedAt,
+		ScanProtocol: in.ScanProtocol,
+		WorkflowID:   workflowID,
+	}
+}

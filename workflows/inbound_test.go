@@ -1,0 +1,161 @@
+package workflows
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/aktenfluss/aktenfluss/internal/blob"
+	"github.com/aktenfluss/aktenfluss/internal/records"
+)
+
+// The activities' own behaviour is tested against the real store, blob
+// store and NATS in package app; here the workflow's decisions are checked
+// with the SDK's test environment.
+
+func testInput() InboundInput {
+	return InboundInput{
+		SHA256: "ab0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcd",
+		Size:   42, MediaType: "application/pdf", OriginalName: "brief.pdf", Source: records.SourceMailroom,
+		ReceivedAt: time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC), Object: "obj",
+	}
+}
+
+func newEnv(t *testing.T) *testsuite.TestWorkflowEnvironment {
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestWorkflowEnvironment()
+	env.RegisterWorkflowWithOptions(InboundDocument, workflow.RegisterOptions{Name: InboundDocumentName})
+	return env
+}
+
+func register(env *testsuite.TestWorkflowEnvironment, name string, fn any) {
+	env.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name})
+}
+
+func TestInboundRegistersAndClassifies(t *testing.T) {
+	env := newEnv(t)
+	in := testInput()
+	var gotEntry records.NewEntry
+	register(env, ActivityStoreOriginal, func(_ context.Context, s StoreOriginalInput) (blob.Ref, error) {
+		return blob.Ref{SHA256: s.SHA256, Size: s.Size, MediaType: s.MediaType}, nil
+	})
+	register(env, ActivityRegister, func(_ context.Context, r RegisterInput) (RegisterOutput, error) {
+		gotEntry = r.Entry
+		return RegisterOutput{EntryID: 7, RegisterNumber: "2026-000007", Created: true}, nil
+	})
+	register(env, ActivityDetectKind, func(_ context.Context, d DetectKindInput) (DetectKindOutput, error) {
+		return DetectKindOutput{Kind: records.KindPDFText, Detail: "PDF 1 page"}, nil
+	})
+	register(env, ActivityMarkFailed, func(context.Context, MarkFailedInput) error {
+		t.Error("MarkFailed called on the happy path")
+		return nil
+	})
+	env.ExecuteWorkflow(InboundDocumentName, in)
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	var res InboundResult
+	if err := env.GetWorkflowResult(&res); err != nil {
+		t.Fatal(err)
+	}
+	if res.RegisterNumber != "2026-000007" || res.Kind != records.KindPDFText || res.Failed != "" {
+		t.Fatalf("result %+v", res)
+	}
+	if !gotEntry.ReceivedAt.Equal(in.ReceivedAt) || gotEntry.SHA256 != in.SHA256 || gotEntry.Source != in.Source {
+		t.Fatalf("register got %+v", gotEntry)
+	}
+	var st InboundStatus
+	q, err := env.QueryWorkflow(QueryInboundStatus)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Get(&st); err != nil || st.Step != "done" {
+		t.Fatalf("status %+v, %v", st, err)
+	}
+}
+
+func TestInboundMarksUnreadableDocuments(t *testing.T) {
+	env := newEnv(t)
+	register(env, ActivityStoreOriginal, func(_ context.Context, s StoreOriginalInput) (blob.Ref, error) {
+		return blob.Ref{SHA256: s.SHA256, Size: s.Size}, nil
+	})
+	register(env, ActivityRegister, func(context.Context, RegisterInput) (RegisterOutput, error) {
+		return RegisterOutput{EntryID: 1, RegisterNumber: "2026-000001"}, nil
+	})
+	attempts := 0
+	register(env, ActivityDetectKind, func(context.Context, DetectKindInput) (DetectKindOutput, error) {
+		attempts++
+		return DetectKindOutput{}, temporal.NewNonRetryableApplicationError("pdf is encrypted", ErrTypeUnreadable, nil)
+	})
+	var marked MarkFailedInput
+	register(env, ActivityMarkFailed, func(_ context.Context, m MarkFailedInput) error {
+		marked = m
+		return nil
+	})
+	env.ExecuteWorkflow(InboundDocumentName, testInput())
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	if attempts != 1 {
+		t.Errorf("unreadable document retried: %d attempts", attempts)
+	}
+	if marked.Step != "detect" || marked.Reason != "pdf is encrypted" {
+		t.Fatalf("MarkFailed got %+v", marked)
+	}
+}
+
+func TestInboundRetriesTransientFailures(t *testing.T) {
+	env := newEnv(t)
+	register(env, ActivityStoreOriginal, func(_ context.Context, s StoreOriginalInput) (blob.Ref, error) {
+		return blob.Ref{SHA256: s.SHA256, Size: s.Size}, nil
+	})
+	calls := 0
+	register(env, ActivityRegister, func(context.Context, RegisterInput) (RegisterOutput, error) {
+		calls++
+		if calls < 3 {
+			return RegisterOutput{}, errors.New("database is restarting")
+		}
+		return RegisterOutput{EntryID: 1, RegisterNumber: "2026-000001"}, nil
+	})
+	register(env, ActivityDetectKind, func(context.Context, DetectKindInput) (DetectKindOutput, error) {
+		return DetectKindOutput{Kind: records.KindPDFScan}, nil
+	})
+	register(env, ActivityMarkFailed, func(context.Context, MarkFailedInput) error { return nil })
+	env.ExecuteWorkflow(InboundDocumentName, testInput())
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	if calls != 3 {
+		t.Fatalf("Register called %d times, want 3", calls)
+	}
+}
+
+func TestInboundFailsWhenOriginalIsGone(t *testing.T) {
+	env := newEnv(t)
+	register(env, ActivityStoreOriginal, func(context.Context, StoreOriginalInput) (blob.Ref, error) {
+		return blob.Ref{}, temporal.NewNonRetryableApplicationError("gone", ErrTypeMissingObject, nil)
+	})
+	register(env, ActivityRegister, func(context.Context, RegisterInput) (RegisterOutput, error) {
+		t.Error("registered a document whose bytes are missing")
+		return RegisterOutput{}, nil
+	})
+	var quarantined QuarantineInput
+	register(env, ActivityQuarantine, func(_ context.Context, q QuarantineInput) error {
+		quarantined = q
+		return nil
+	})
+	env.ExecuteWorkflow(InboundDocumentName, testInput())
+	if quarantined.Reason != ErrTypeMissingObject || quarantined.Document.SHA256 != testInput().SHA256 {
+		t.Errorf("quarantined %+v", quarantined)
+	}
+	var appErr *temporal.ApplicationError
+	if err := env.GetWorkflowError(); !errors.As(err, &appErr) || appErr.Type() != ErrTypeMissingObject {
+		t.Fatalf("workflow error %v, want %s", err, ErrTypeMissingObject)
+	}
+}

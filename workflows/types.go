@@ -1,0 +1,90 @@
+package workflows
+
+import (
+	"time"
+
+	"github.com/aktenfluss/aktenfluss/internal/blob"
+	"github.com/aktenfluss/aktenfluss/internal/records"
+)
+
+// InboundInput starts InboundDocument. It is what the intake envelope says
+// about the document; the bytes are in the intake object store under Object.
+type InboundInput struct {
+	SHA256       string                `json:"sha256"`
+	Size         int64                 `json:"size"`
+	MediaType    string                `json:"media_type"`
+	OriginalName string                `json:"original_name"`
+	Source       records.Source        `json:"source"`
+	ReceivedAt   time.Time             `json:"received_at"`
+	ScanProtocol *records.ScanProtocol `json:"scan_protocol,omitempty"`
+	Object       string                `json:"object"`
+}
+
+// InboundResult is what a finished InboundDocument reports.
+type InboundResult struct {
+	RegisterNumber string       `json:"register_number"`
+	EntryID        int64        `json:"entry_id"`
+	Original       blob.Ref     `json:"original"`
+	Kind           records.Kind `json:"kind"`
+	KindDetail     string       `json:"kind_detail,omitempty"`
+	Failed         string       `json:"failed,omitempty"` // reason when the document could not be processed
+}
+
+// InboundStatus answers QueryInboundStatus.
+type InboundStatus struct {
+	Step           string       `json:"step"`
+	RegisterNumber string       `json:"register_number,omitempty"`
+	Kind           records.Kind `json:"kind,omitempty"`
+}
+
+// StoreOriginalInput copies the original from the intake object store into
+// the blob store.
+type StoreOriginalInput struct {
+	WorkflowID string `json:"workflow_id"`
+	Object     string `json:"object"`
+	SHA256     string `json:"sha256"`
+	Size       int64  `json:"size"`
+	MediaType  string `json:"media_type"`
+}
+
+// RegisterInput creates the register entry.
+type RegisterInput struct {
+	Entry records.NewEntry `json:"entry"`
+}
+
+// RegisterOutput names the entry created (or found).
+type RegisterOutput struct {
+	EntryID        int64  `json:"entry_id"`
+	RegisterNumber string `json:"register_number"`
+	Created        bool   `json:"created"`
+}
+
+// DetectKindInput asks what the stored original is.
+type DetectKindInput struct {
+	WorkflowID string   `json:"workflow_id"`
+	Original   blob.Ref `json:"original"`
+}
+
+// DetectKindOutput is the detected kind.
+type DetectKindOutput struct {
+	Kind   records.Kind `json:"kind"`
+	Detail string       `json:"detail,omitempty"`
+	Pages  int          `json:"pages,omitempty"`
+}
+
+// MarkFailedInput records that a document could not be processed further.
+type MarkFailedInput struct {
+	WorkflowID string `json:"workflow_id"`
+	SHA256     string `json:"sha256"`
+	Step       string `json:"step"`
+	Reason     string `json:"reason"`
+}
+
+// QuarantineInput puts a document whose original could not be stored into
+// the intake quarantine, where the mailroom sees it and can requeue it.
+type QuarantineInput struct {
+	WorkflowID string       `json:"workflow_id"`
+	Reason     string       `json:"reason"`
+	Message    string       `json:"message"`
+	Document   InboundInput `json:"document"`
+}
