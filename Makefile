@@ -1,0 +1,61 @@
+# The habits of this repository. `make demo` and `make test` are the README's
+# two set-up commands; CI runs `.ci/run`, which calls `make test` and `make lint`.
+
+export GOTOOLCHAIN := local
+# Tesseract (issue 3) runs one thread per process; we parallelise across pages.
+export OMP_THREAD_LIMIT := 1
+
+GO        ?= go
+BIN       := bin
+DATA_DIR  ?= aktenfluss-data
+HTTP_ADDR ?= 127.0.0.1:8080
+STATICCHECK_VERSION   := v0.8.2
+WORKFLOWCHECK_VERSION := v0.6.0
+
+.PHONY: all build deps demo test test-short lint bench record-histories clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN)/aktenfluss ./cmd/aktenfluss
+
+# System packages the project needs on a fresh Debian/Ubuntu machine
+# (idempotent; installs only what is missing).
+deps:
+	./scripts/install-deps.sh
+
+# Build, start the embedded stack with sample documents, print where to look.
+demo: deps build
+	$(BIN)/aktenfluss dev --data-dir $(DATA_DIR) --http $(HTTP_ADDR) --demo
+
+# Unit and integration tests: real embedded NATS, real embedded Temporal,
+# SQLite and PostgreSQL (DATABASE_URL or 127.0.0.1:5432/test).
+test:
+	$(GO) test -count=1 -timeout 20m ./...
+
+test-short:
+	$(GO) test -count=1 -short ./...
+
+$(BIN)/staticcheck:
+	GOBIN=$(CURDIR)/$(BIN) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+$(BIN)/workflowcheck:
+	GOBIN=$(CURDIR)/$(BIN) $(GO) install go.temporal.io/sdk/contrib/tools/workflowcheck@$(WORKFLOWCHECK_VERSION)
+
+lint: $(BIN)/staticcheck $(BIN)/workflowcheck
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(BIN)/staticcheck ./...
+	$(BIN)/workflowcheck ./workflows/...
+
+# Intake throughput, latency and memory of `aktenfluss dev` (issue 2 targets:
+# ≥ 30 documents/s, p95 < 2 s, RSS < 1 GiB on 2 cores).
+bench: build
+	$(BIN)/aktenfluss bench intake -n 1000
+
+# Re-record the Temporal histories the replay tests use, from a real server.
+record-histories:
+	AKTENFLUSS_RECORD_HISTORY=1 $(GO) test -count=1 -run 'TestSameDocumentTwiceIsRegisteredOnce|TestUnreadableDocumentIsRegisteredAndMarked' ./app/
+
+clean:
+	rm -rf $(BIN)
