@@ -68,6 +68,13 @@ func (a *Inbound) now() time.Time {
 // blob store, checking the sha256 announced in the envelope. Idempotent: the
 // blob store is content-addressed and the audit event is keyed by workflow.
 func (a *Inbound) StoreOriginal(ctx context.Context, in workflows.StoreOriginalInput) (blob.Ref, error) {
+	// The receipt is the first fact of the trail, dated with the legal
+	// receipt time, not the time a worker got round to it.
+	if err := a.eventAt(ctx, in.ReceivedAt, in.WorkflowID, "document.received", in.SHA256, map[string]any{
+		"source": in.Source, "received_at": in.ReceivedAt.UTC(), "size": in.Size, "media_type": in.MediaType,
+	}); err != nil {
+		return blob.Ref{}, err
+	}
 	ref, err := a.Blobs.Stat(ctx, in.SHA256)
 	if errors.Is(err, blob.ErrNotFound) {
 		ref, err = a.copyFromIntake(ctx, in)
@@ -106,11 +113,6 @@ func (a *Inbound) copyFromIntake(ctx context.Context, in workflows.StoreOriginal
 // sha256, so a retried activity returns the entry the first attempt made.
 func (a *Inbound) Register(ctx context.Context, in workflows.RegisterInput) (workflows.RegisterOutput, error) {
 	e := in.Entry
-	if err := a.event(ctx, e.WorkflowID, "document.received", e.SHA256, map[string]any{
-		"source": e.Source, "received_at": e.ReceivedAt.UTC(), "size": e.Size, "media_type": e.MediaType,
-	}); err != nil {
-		return workflows.RegisterOutput{}, err
-	}
 	entry, created, err := a.Registry.Register(ctx, e)
 	if err != nil {
 		return workflows.RegisterOutput{}, fmt.Errorf("register %s: %w", e.SHA256, err)
@@ -209,13 +211,17 @@ func (a *Inbound) spool(ctx context.Context, sha string) (*os.File, error) {
 // event appends an audit event keyed by workflow and action, so the retry
 // of an activity does not log a step twice.
 func (a *Inbound) event(ctx context.Context, workflowID, action, sha string, details map[string]any) error {
+	return a.eventAt(ctx, a.now(), workflowID, action, sha, details)
+}
+
+func (a *Inbound) eventAt(ctx context.Context, at time.Time, workflowID, action, sha string, details map[string]any) error {
 	raw, err := json.Marshal(details)
 	if err != nil {
 		return fmt.Errorf("audit %s: %w", action, err)
 	}
 	_, err = a.Registry.AppendEvent(ctx, store.AuditEvent{
 		Key:        workflowID + "/" + action,
-		Time:       a.now(),
+		Time:       at.UTC(),
 		Actor:      actorInbound,
 		Action:     action,
 		ObjectType: "document",

@@ -92,7 +92,8 @@ func TestActivitiesAreIdempotent(t *testing.T) {
 
 	for range 2 {
 		v, err := f.env.ExecuteActivity(f.acts.StoreOriginal, workflows.StoreOriginalInput{
-			WorkflowID: wfID, Object: d, SHA256: d, Size: int64(len(data)), MediaType: "application/pdf"})
+			WorkflowID: wfID, Object: d, SHA256: d, Size: int64(len(data)), MediaType: "application/pdf",
+			Source: records.SourceMailroom, ReceivedAt: time.Now()})
 		if err != nil {
 			t.Fatal(err)
 		}

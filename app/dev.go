@@ -18,6 +18,8 @@ import (
 type DevOptions struct {
 	NATSPort     int // 0: random
 	TemporalPort int // 0: random
+	// TemporalUI is HOST:PORT for the embedded Temporal Web UI; empty: no UI.
+	TemporalUI string
 	// OnReady is called once everything runs, with where to find it.
 	OnReady func(DevInfo)
 	Run     RunOptions
@@ -31,9 +33,11 @@ type DevInfo struct {
 	HTTP     string `json:"http"`
 	NATS     string `json:"nats"`
 	Temporal string `json:"temporal"`
-	Database string `json:"database"`
-	BlobDir  string `json:"blob_dir"`
-	PID      int    `json:"pid"`
+	// TemporalUI is the Web UI's URL, empty when it is off.
+	TemporalUI string `json:"temporal_ui,omitempty"`
+	Database   string `json:"database"`
+	BlobDir    string `json:"blob_dir"`
+	PID        int    `json:"pid"`
 }
 
 // DevInfoFile is the name of the file a running dev stack describes itself in.
@@ -89,6 +93,15 @@ func RunDev(ctx context.Context, cfg config.Config, log *slog.Logger, opts DevOp
 		return fmt.Errorf("embedded temporal: %w", err)
 	}
 	defer ts.Stop()
+	var uiURL string
+	if opts.TemporalUI != "" {
+		ui, err := devstack.StartTemporalUI(opts.TemporalUI, ts.HostPort(), ts.Namespace())
+		if err != nil {
+			return fmt.Errorf("%w (setting --temporal-ui; \"off\" disables the UI)", err)
+		}
+		defer ui.Stop()
+		uiURL = ui.URL()
+	}
 
 	ln := opts.Run.HTTPListener
 	if ln == nil {
@@ -97,13 +110,14 @@ func RunDev(ctx context.Context, cfg config.Config, log *slog.Logger, opts DevOp
 		}
 	}
 	info := DevInfo{
-		DataDir:  dir,
-		HTTP:     "http://" + ln.Addr().String(),
-		NATS:     ns.ClientURL(),
-		Temporal: ts.HostPort(),
-		Database: "sqlite:" + filepath.Join(dir, "aktenfluss.db"),
-		BlobDir:  filepath.Join(dir, "blobs"),
-		PID:      os.Getpid(),
+		DataDir:    dir,
+		HTTP:       "http://" + ln.Addr().String(),
+		NATS:       ns.ClientURL(),
+		Temporal:   ts.HostPort(),
+		TemporalUI: uiURL,
+		Database:   "sqlite:" + filepath.Join(dir, "aktenfluss.db"),
+		BlobDir:    filepath.Join(dir, "blobs"),
+		PID:        os.Getpid(),
 	}
 	info.Apply(&cfg)
 	cfg.Temporal.Namespace = ts.Namespace()

@@ -231,7 +231,7 @@ func TestSameDocumentTwiceIsRegisteredOnce(t *testing.T) {
 	for _, ev := range events {
 		actions = append(actions, ev.Action)
 	}
-	want := []string{"document.stored", "document.received", "document.registered", "document.classified"}
+	want := []string{"document.received", "document.stored", "document.registered", "document.classified"}
 	if fmt.Sprint(actions) != fmt.Sprint(want) {
 		t.Errorf("audit trail %v, want %v", actions, want)
 	}

@@ -52,6 +52,7 @@ func InboundDocument(ctx workflow.Context, in InboundInput) (InboundResult, erro
 	var original blob.Ref
 	err := workflow.ExecuteLocalActivity(ctx, ActivityStoreOriginal, StoreOriginalInput{
 		WorkflowID: wfID, Object: in.Object, SHA256: in.SHA256, Size: in.Size, MediaType: in.MediaType,
+		Source: in.Source, ReceivedAt: in.ReceivedAt,
 	}).Get(ctx, &original)
 	if err != nil {
 		// Without the bytes there is nothing to register. The intake

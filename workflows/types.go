@@ -40,11 +40,13 @@ type InboundStatus struct {
 // StoreOriginalInput copies the original from the intake object store into
 // the blob store.
 type StoreOriginalInput struct {
-	WorkflowID string `json:"workflow_id"`
-	Object     string `json:"object"`
-	SHA256     string `json:"sha256"`
-	Size       int64  `json:"size"`
-	MediaType  string `json:"media_type"`
+	WorkflowID string         `json:"workflow_id"`
+	Object     string         `json:"object"`
+	SHA256     string         `json:"sha256"`
+	Size       int64          `json:"size"`
+	MediaType  string         `json:"media_type"`
+	Source     records.Source `json:"source"`
+	ReceivedAt time.Time      `json:"received_at"`
 }
 
 // RegisterInput creates the register entry.

@@ -21,6 +21,7 @@ func cmdDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	demo := fs.Bool("demo", false, "feed sample documents after start")
 	natsPort := fs.Int("nats-port", 0, "port of the embedded NATS server (0: random)")
 	temporalPort := fs.Int("temporal-port", 0, "port of the embedded Temporal frontend (0: random)")
+	temporalUI := fs.String("temporal-ui", "127.0.0.1:8233", `address of the Temporal Web UI ("off": none)`)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -41,6 +42,7 @@ func cmdDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	return app.RunDev(ctx, cfg, log, app.DevOptions{
 		NATSPort:     *natsPort,
 		TemporalPort: *temporalPort,
+		TemporalUI:   uiAddr(*temporalUI),
 		OnReady: func(info app.DevInfo) {
 			fmt.Fprintf(stdout, "aktenfluss dev läuft / is running\n"+
 				"  Posteingangsbuch (register):  %s/\n"+
@@ -48,14 +50,22 @@ func cmdDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 				"  Metriken:                     %s/metrics\n"+
 				"  NATS:                         %s\n"+
 				"  Temporal:                     %s (namespace default)\n"+
+				"  Temporal Web UI:              %s\n"+
 				"  Daten / data:                 %s\n"+
 				"Beenden mit Strg-C / stop with Ctrl-C.\n",
-				info.HTTP, info.HTTP, info.HTTP, info.NATS, info.Temporal, info.DataDir)
+				info.HTTP, info.HTTP, info.HTTP, info.NATS, info.Temporal, orDash(info.TemporalUI), info.DataDir)
 			if *demo {
 				go feedDemo(ctx, info, stdout, log)
 			}
 		},
 	})
+}
+
+func uiAddr(s string) string {
+	if s == "off" || s == "none" {
+		return ""
+	}
+	return s
 }
 
 func cmdRoles(ctx context.Context, args []string, stderr io.Writer) error {

@@ -2,6 +2,9 @@ package devstack
 
 import (
 	"context"
+	"io"
+	"net/http"
+	"strings"
 	"path/filepath"
 	"testing"
 	"time"
@@ -67,5 +70,21 @@ func TestTemporalSurvivesRestart(t *testing.T) {
 	}
 	if got := desc.WorkflowExecutionInfo.Status.String(); got != "Completed" {
 		t.Fatalf("status after restart = %s", got)
+	}
+
+	// The Web UI is served from the binary and reads from this server.
+	ui, err := StartTemporalUI("127.0.0.1:0", srv.HostPort(), srv.Namespace())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ui.Stop()
+	resp, err := http.Get(ui.URL() + "/api/v1/namespaces/default/workflows/echo-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "echo-1") {
+		t.Fatalf("ui api: %d %s", resp.StatusCode, body)
 	}
 }

@@ -118,7 +118,7 @@ func (p *Publisher) Publish(ctx context.Context, req PublishRequest) (Envelope, 
 		MediaType:    mediaType,
 		OriginalName: name,
 		Source:       src,
-		ReceivedAt:   received.UTC(),
+		ReceivedAt:   received.UTC().Truncate(time.Microsecond), // the precision the register keeps
 		ScanProtocol: req.ScanProtocol,
 		Object:       sum,
 	}

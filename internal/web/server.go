@@ -28,6 +28,7 @@ var templates = template.Must(template.New("").Funcs(template.FuncMap{
 		return t.In(records.RegisterLocation).Format("02.01.2006 15:04:05")
 	},
 	"statusDE": statusDE,
+	"sourceDE": sourceDE,
 	"kindDE":   kindDE,
 }).ParseFS(templateFS, "templates/*.html"))
 
@@ -227,6 +228,20 @@ func statusDE(s records.Status) string {
 		return "erkannt"
 	case records.StatusFailed:
 		return "fehlgeschlagen"
+	}
+	return string(s)
+}
+
+func sourceDE(s records.Source) string {
+	switch s {
+	case records.SourceMailroom:
+		return "Poststelle (Scan)"
+	case records.SourceEmail:
+		return "E-Mail"
+	case records.SourceEInvoice:
+		return "E-Rechnung"
+	case records.SourceUpload:
+		return "Hochgeladen"
 	}
 	return string(s)
 }
