@@ -12,7 +12,10 @@ HTTP_ADDR ?= 127.0.0.1:8080
 STATICCHECK_VERSION   := v0.8.2
 WORKFLOWCHECK_VERSION := v0.6.0
 
-.PHONY: all build deps demo test test-short lint bench record-histories clean
+SHARED    ?= ../shared
+CORPUS    ?= .bench/scancorpus
+
+.PHONY: all build deps demo test test-short lint bench bench-intake bench-ocr record-histories clean
 
 all: build
 
@@ -50,10 +53,22 @@ lint: $(BIN)/staticcheck $(BIN)/workflowcheck
 
 # Intake throughput, latency and memory of `aktenfluss dev` (issue 2 targets:
 # ≥ 30 documents/s, p95 < 2 s, RSS < 1 GiB on 2 cores).
+bench: bench-intake bench-ocr
+
 # A burst shows the ceiling; a paced run at the target rate shows latency.
-bench: build
+bench-intake: build
 	$(BIN)/aktenfluss bench intake -n 1000
 	$(BIN)/aktenfluss bench intake -n 900 --rate 30
+
+# Our converter against `ocrmypdf --output-type pdfa-2 -l deu+eng` on the
+# same 40-document scangen corpus (seed 1), in the same run (issue 3).
+$(CORPUS)/manifest.json:
+	./scripts/install-bench-deps.sh
+	/usr/bin/python3 $(SHARED)/tools/scangen/scangen.py --seed 1 --count 40 --out $(CORPUS)
+
+bench-ocr: build $(CORPUS)/manifest.json
+	./scripts/install-bench-deps.sh
+	$(BIN)/aktenfluss bench ocr --corpus $(CORPUS) --gate $(SHARED)/tools/pdfacheck/pdfacheck.py
 
 # Re-record the Temporal histories the replay tests use, from a real server.
 record-histories:

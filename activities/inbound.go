@@ -125,7 +125,7 @@ func (a *Inbound) Register(ctx context.Context, in workflows.RegisterInput) (wor
 // DetectKind inspects the stored original and records its kind. Unreadable
 // documents (broken or encrypted PDF, unsafe XML) fail without retry.
 func (a *Inbound) DetectKind(ctx context.Context, in workflows.DetectKindInput) (workflows.DetectKindOutput, error) {
-	f, err := a.spool(ctx, in.Original.SHA256)
+	f, err := spoolBlob(ctx, a.Blobs, in.Original.SHA256, a.TempDir)
 	if err != nil {
 		return workflows.DetectKindOutput{}, err
 	}
@@ -185,15 +185,16 @@ func isUnreadable(err error) bool {
 	return false
 }
 
-// spool copies a blob to a temporary file, verifying its digest, because
-// format detection needs random access and the blob store gives a stream.
-func (a *Inbound) spool(ctx context.Context, sha string) (*os.File, error) {
-	rc, err := a.Blobs.Open(ctx, sha)
+// spoolBlob copies a blob to a temporary file, verifying its digest,
+// because format detection and page extraction need random access and the
+// blob store gives a stream.
+func spoolBlob(ctx context.Context, blobs blob.Store, sha, tempDir string) (*os.File, error) {
+	rc, err := blobs.Open(ctx, sha)
 	if err != nil {
 		return nil, fmt.Errorf("open original %s: %w", sha, err)
 	}
 	defer func() { _ = rc.Close() }()
-	f, err := os.CreateTemp(a.TempDir, "aktenfluss-detect-*")
+	f, err := os.CreateTemp(tempDir, "aktenfluss-spool-*")
 	if err != nil {
 		return nil, fmt.Errorf("spool original %s: %w", sha, err)
 	}
@@ -215,14 +216,23 @@ func (a *Inbound) event(ctx context.Context, workflowID, action, sha string, det
 }
 
 func (a *Inbound) eventAt(ctx context.Context, at time.Time, workflowID, action, sha string, details map[string]any) error {
+	return appendEvent(ctx, a.Registry, at, actorInbound, workflowID, action, sha, details)
+}
+
+// eventAppender is what appendEvent needs from the store.
+type eventAppender interface {
+	AppendEvent(ctx context.Context, ev store.AuditEvent) (bool, error)
+}
+
+func appendEvent(ctx context.Context, s eventAppender, at time.Time, actor, workflowID, action, sha string, details map[string]any) error {
 	raw, err := json.Marshal(details)
 	if err != nil {
 		return fmt.Errorf("audit %s: %w", action, err)
 	}
-	_, err = a.Registry.AppendEvent(ctx, store.AuditEvent{
+	_, err = s.AppendEvent(ctx, store.AuditEvent{
 		Key:        workflowID + "/" + action,
 		Time:       at.UTC(),
-		Actor:      actorInbound,
+		Actor:      actor,
 		Action:     action,
 		ObjectType: "document",
 		ObjectID:   sha,

@@ -35,6 +35,8 @@ func NeedsFor(roles []config.Role) Needs {
 			n.Store, n.Blobs, n.NATS, n.Temporal = true, true, true, true
 		case config.RoleConsume:
 			n.Store, n.NATS, n.Temporal = true, true, true
+		case config.RoleOCR:
+			n.Store, n.Blobs, n.Temporal = true, true, true
 		}
 	}
 	return n

@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/aktenfluss/aktenfluss/internal/config"
 	"github.com/aktenfluss/aktenfluss/internal/devstack"
@@ -23,6 +24,9 @@ type DevOptions struct {
 	// OnReady is called once everything runs, with where to find it.
 	OnReady func(DevInfo)
 	Run     RunOptions
+	// Roles to run; nil means all. Tests leave out the OCR worker to run it
+	// in a separate process they can kill.
+	Roles []config.Role
 }
 
 // DevInfo says where the parts of a running dev stack listen. It is also
@@ -122,7 +126,13 @@ func RunDev(ctx context.Context, cfg config.Config, log *slog.Logger, opts DevOp
 	info.Apply(&cfg)
 	cfg.Temporal.Namespace = ts.Namespace()
 
-	roles := []config.Role{config.RoleWorker, config.RoleConsume, config.RoleServe}
+	roles := opts.Roles
+	if roles == nil {
+		roles = []config.Role{config.RoleWorker, config.RoleOCR, config.RoleConsume, config.RoleServe}
+	}
+	if !slices.Contains(roles, config.RoleServe) {
+		roles = append(roles, config.RoleServe) // dev always answers on its HTTP address
+	}
 	deps, err := Connect(ctx, cfg, log, NeedsFor(roles))
 	if err != nil {
 		_ = ln.Close()

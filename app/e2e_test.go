@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"path/filepath"
 	"sort"
@@ -19,7 +20,9 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
+	"github.com/aktenfluss/aktenfluss/internal/blob"
 	"github.com/aktenfluss/aktenfluss/internal/config"
+	"github.com/aktenfluss/aktenfluss/internal/convert"
 	"github.com/aktenfluss/aktenfluss/internal/intake"
 	"github.com/aktenfluss/aktenfluss/internal/records"
 	"github.com/aktenfluss/aktenfluss/internal/store"
@@ -165,8 +168,8 @@ func TestSameDocumentTwiceIsRegisteredOnce(t *testing.T) {
 	if first.SHA256 != second.SHA256 {
 		t.Fatalf("same bytes, different digests")
 	}
-	waitFor(t, "classification", 60*time.Second, func() (bool, error) {
-		return countStatus(t, st, records.StatusClassified) == 1, nil
+	waitFor(t, "the archival rendition", 90*time.Second, func() (bool, error) {
+		return countStatus(t, st, records.StatusArchived) == 1, nil
 	})
 
 	// Past the dedupe window a sender may deliver the same document again:
@@ -199,7 +202,7 @@ func TestSameDocumentTwiceIsRegisteredOnce(t *testing.T) {
 	if e.Number.String() != fmt.Sprintf("%d-000001", records.RegisterYear(e.ReceivedAt)) {
 		t.Errorf("register number %s", e.Number)
 	}
-	if e.Kind != records.KindPDFText || e.MediaType != "application/pdf" || e.OriginalName != "antrag.pdf" {
+	if e.Kind != records.KindPDFText || e.MediaType != "application/pdf" || e.OriginalName != "antrag.pdf" || e.Status != records.StatusArchived {
 		t.Errorf("entry = %+v", e)
 	}
 	if !e.ReceivedAt.Equal(first.ReceivedAt.Truncate(time.Microsecond)) {
@@ -231,9 +234,19 @@ func TestSameDocumentTwiceIsRegisteredOnce(t *testing.T) {
 	for _, ev := range events {
 		actions = append(actions, ev.Action)
 	}
-	want := []string{"document.received", "document.stored", "document.registered", "document.classified"}
+	want := []string{"document.received", "document.stored", "document.registered", "document.classified", "document.archived"}
 	if fmt.Sprint(actions) != fmt.Sprint(want) {
 		t.Errorf("audit trail %v, want %v", actions, want)
+	}
+
+	// A born-digital PDF that is not PDF/A gets a converted archival copy
+	// and its text; the original stays as it was.
+	pdfBytes, text := renditions(t, st, dev.info.BlobDir, first.SHA256)
+	if !bytes.Contains([]byte(text), []byte("Sondernutzung")) {
+		t.Errorf("text rendition %q lacks the letter's words", text)
+	}
+	if err := convert.SelfCheck(pdfBytes); err != nil {
+		t.Errorf("archival rendition: %v", err)
 	}
 }
 
@@ -256,7 +269,7 @@ func TestCrashBetweenStartAndAck(t *testing.T) {
 	cancel := dev.cancel
 	stackCancel.Store(&cancel)
 	pub, _ := dev.publisher(t)
-	env := publish(t, pub, "widerspruch.pdf", ScanPDF(200, 280, 3))
+	env := publish(t, pub, "widerspruch.pdf", ScanPDF(widerspruch, 3))
 
 	select {
 	case <-dev.done:
@@ -269,17 +282,28 @@ func TestCrashBetweenStartAndAck(t *testing.T) {
 	}
 
 	dev2 := startDev(t, dir, RunOptions{})
-	_ = dev2
 	st := openStore(t, dir)
-	waitFor(t, "the document to be classified after restart", 60*time.Second, func() (bool, error) {
-		e, err := st.EntryBySHA256(context.Background(), env.SHA256)
-		if errors.Is(err, store.ErrNotFound) {
-			return false, nil
-		}
-		return err == nil && e.Status == records.StatusClassified, err
-	})
+	waitStatus(t, st, env.SHA256, records.StatusArchived, 2*time.Minute)
 	if n, _ := st.CountEntries(context.Background(), store.EntryFilter{}); n != 1 {
 		t.Fatalf("%d register entries, want exactly 1", n)
+	}
+	// The scan went through OCR: its text rendition has the letter's words
+	// and the scan protocol knows pages, resolution and the checks done.
+	pdfBytes, text := renditions(t, st, dev2.info.BlobDir, env.SHA256)
+	for _, w := range []string{"Widerspruch", "Bescheid", "Mustermann"} {
+		if !bytes.Contains([]byte(text), []byte(w)) {
+			t.Errorf("OCR text lacks %q:\n%s", w, text)
+		}
+	}
+	if err := convert.SelfCheck(pdfBytes); err != nil {
+		t.Errorf("archival PDF: %v", err)
+	}
+	e, err := st.EntryBySHA256(context.Background(), env.SHA256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := e.ScanProtocol; p == nil || p.Pages != 1 || p.DPI != 300 || p.CaptureSHA256 != env.SHA256 || len(p.Checks) == 0 {
+		t.Errorf("scan protocol after OCR: %+v", p)
 	}
 }
 
@@ -309,7 +333,7 @@ func TestRestartInTheMiddleOfABatch(t *testing.T) {
 			defer func() { <-sem }()
 			env, err := pub.Publish(context.Background(), intake.PublishRequest{
 				Name: fmt.Sprintf("brief-%03d.pdf", i), Source: records.SourceMailroom,
-				Reader: bytes.NewReader(TextPDF(fmt.Sprintf("Schreiben Nr. %d", i))),
+				Reader: bytes.NewReader(ArchivalPDF(fmt.Sprintf("Schreiben Nr. %d", i))),
 			})
 			if err != nil {
 				errc <- err
@@ -339,8 +363,8 @@ func TestRestartInTheMiddleOfABatch(t *testing.T) {
 	}
 
 	startDev(t, dir, RunOptions{})
-	waitFor(t, "all documents classified after restart", 3*time.Minute, func() (bool, error) {
-		return countStatus(t, st, records.StatusClassified) == n, nil
+	waitFor(t, "all documents archived after restart", 3*time.Minute, func() (bool, error) {
+		return countStatus(t, st, records.StatusArchived) == n, nil
 	})
 	entries, err := st.Entries(context.Background(), store.EntryFilter{Limit: store.MaxLimit})
 	if err != nil {
@@ -405,7 +429,7 @@ func TestBadInputIsQuarantined(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	good := publish(t, pub, "gut.pdf", TextPDF("Nach dem Müll kommt ein gutes Dokument"))
+	good := publish(t, pub, "gut.pdf", ArchivalPDF("Nach dem Müll kommt ein gutes Dokument"))
 	waitFor(t, "quarantine and the good document", 60*time.Second, func() (bool, error) {
 		items, err := st.Quarantined(ctx, store.QuarantineFilter{})
 		if err != nil {
@@ -415,7 +439,7 @@ func TestBadInputIsQuarantined(t *testing.T) {
 		if errors.Is(err, store.ErrNotFound) {
 			return false, nil
 		}
-		return len(items) == len(cases) && e.Status == records.StatusClassified, err
+		return len(items) == len(cases) && e.Status == records.StatusArchived, err
 	})
 	items, err := st.Quarantined(ctx, store.QuarantineFilter{})
 	if err != nil {
@@ -471,6 +495,58 @@ func TestUnreadableDocumentIsRegisteredAndMarked(t *testing.T) {
 		return err == nil && d.WorkflowExecutionInfo.CloseTime != nil, err
 	})
 	recordHistory(t, dev.info.Temporal, workflows.InboundWorkflowID(env.SHA256), "inbound_v1_unreadable.json")
+}
+
+// waitStatus waits until a document reaches a status.
+func waitStatus(t *testing.T, st store.Store, sha string, status records.Status, timeout time.Duration) {
+	t.Helper()
+	waitFor(t, "status "+string(status), timeout, func() (bool, error) {
+		e, err := st.EntryBySHA256(context.Background(), sha)
+		if errors.Is(err, store.ErrNotFound) {
+			return false, nil
+		}
+		if err == nil && e.Status == records.StatusFailed && status != records.StatusFailed {
+			return false, fmt.Errorf("document failed")
+		}
+		return err == nil && e.Status == status, err
+	})
+}
+
+// renditions reads a document's archival PDF and text from the blob store.
+func renditions(t *testing.T, st store.Store, blobDir, sha string) (pdf []byte, text string) {
+	t.Helper()
+	list, err := st.Renditions(context.Background(), sha)
+	if err != nil {
+		t.Fatal(err)
+	}
+	blobs, err := blob.NewFS(blobDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := func(digest string) []byte {
+		rc, err := blobs.Open(context.Background(), digest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rc.Close()
+		b, err := io.ReadAll(rc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	for _, r := range list {
+		switch r.Kind {
+		case records.RenditionArchivalPDF:
+			pdf = read(r.BlobSHA256)
+		case records.RenditionText:
+			text = string(read(r.BlobSHA256))
+		}
+	}
+	if pdf == nil || text == "" {
+		t.Fatalf("renditions of %s: %+v", sha, list)
+	}
+	return pdf, text
 }
 
 func workflowListRequest() *workflowservice.ListWorkflowExecutionsRequest {

@@ -13,7 +13,10 @@ import (
 	"github.com/aktenfluss/aktenfluss/activities"
 	"github.com/aktenfluss/aktenfluss/internal/config"
 	"github.com/aktenfluss/aktenfluss/internal/intake"
+	"github.com/aktenfluss/aktenfluss/internal/ocr"
+	"github.com/aktenfluss/aktenfluss/internal/pageimage"
 	"github.com/aktenfluss/aktenfluss/internal/web"
+	"github.com/aktenfluss/aktenfluss/workflows"
 )
 
 // RunOptions adjust how roles run; the zero value is production.
@@ -41,6 +44,8 @@ func Run(ctx context.Context, d *Deps, roles []config.Role, opts RunOptions) err
 			g.Go(func() error { return d.runConsumer(ctx, opts) })
 		case config.RoleServe:
 			g.Go(func() error { return d.runHTTP(ctx, opts) })
+		case config.RoleOCR:
+			g.Go(func() error { return d.runOCRWorker(ctx) })
 		default:
 			return fmt.Errorf("unknown role %q", r)
 		}
@@ -62,6 +67,28 @@ func (d *Deps) runWorker(ctx context.Context) error {
 	<-ctx.Done()
 	w.Stop()
 	d.Log.Info("worker stopped")
+	return nil
+}
+
+// runOCRWorker serves the ocr task queue: page OCR and PDF/A assembly. It
+// takes at most as many tasks as it has Tesseract engines, so the rest of a
+// large batch waits in the queue for whichever OCR worker is free next
+// instead of queueing inside this process.
+func (d *Deps) runOCRWorker(ctx context.Context) error {
+	eng, err := ocr.NewEngine(ocr.Options{Languages: d.Cfg.OCR.Languages, Jobs: d.Cfg.OCR.Jobs})
+	if err != nil {
+		return fmt.Errorf("ocr engine: %w", err)
+	}
+	defer func() { _ = eng.Close() }()
+	acts := &activities.Archive{Blobs: d.Blobs, Registry: d.Store, OCR: eng, Limits: pageimage.DefaultLimits()}
+	w := NewOCRWorker(d.Temporal, acts, d.Cfg.OCR.Jobs)
+	if err := w.Start(); err != nil {
+		return fmt.Errorf("start ocr worker: %w", err)
+	}
+	d.Log.Info("ocr worker started", "task_queue", workflows.TaskQueueOCR, "jobs", d.Cfg.OCR.Jobs, "languages", d.Cfg.OCR.Languages)
+	<-ctx.Done()
+	w.Stop()
+	d.Log.Info("ocr worker stopped")
 	return nil
 }
 

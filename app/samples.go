@@ -5,13 +5,13 @@ import (
 	"context"
 	"fmt"
 	"image"
-	"image/color"
-	"image/png"
 	"strings"
 	"time"
 
 	"github.com/aktenfluss/aktenfluss/internal/config"
 	"github.com/aktenfluss/aktenfluss/internal/intake"
+	"github.com/aktenfluss/aktenfluss/internal/letter"
+	"github.com/aktenfluss/aktenfluss/internal/pdfa"
 	"github.com/aktenfluss/aktenfluss/internal/records"
 )
 
@@ -31,9 +31,9 @@ func Samples() []Sample {
 			"Stadt Musterstadt - Bauordnungsamt",
 			"Ihr Zeichen: 63.01.02-0017/2026",
 			"Antrag auf Baugenehmigung fuer ein Einfamilienhaus",
-			"Mit freundlichen Gruessen, Erika Mustermann")},
-		{"Scan-Widerspruch.pdf", records.SourceMailroom, ScanPDF(600, 840, 7)},
-		{"Scan-Anhoerung.png", records.SourceMailroom, ScanPNG(600, 840, 11)},
+			"Mit freundlichen Grüßen, Erika Mustermann")},
+		{"Scan-Widerspruch.pdf", records.SourceMailroom, ScanPDF(widerspruch, 7)},
+		{"Scan-Anhoerung.png", records.SourceMailroom, ScanPNG(anhoerung, 11)},
 		{"Rechnung-4711-ubl.xml", records.SourceEInvoice, []byte(sampleUBL)},
 		{"Rechnung-4712-cii.xml", records.SourceEInvoice, []byte(sampleCII)},
 		{"beschaedigt.pdf", records.SourceUpload, []byte("%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R\n%%EOF truncated by a failed transfer")},
@@ -83,40 +83,49 @@ func TextPDF(lines ...string) []byte {
 	})
 }
 
-// ScanPDF returns a one-page PDF whose only content is a grey image, as a
-// scanner without OCR writes it. seed varies the pixels so that samples
-// have distinct digests.
-func ScanPDF(w, h int, seed int) []byte {
-	img := scanImage(w, h, seed)
-	content := "q 595 0 0 842 0 0 cm /Im0 Do Q\n"
-	return buildPDF([]string{
-		"<< /Type /Catalog /Pages 2 0 R >>",
-		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /XObject << /Im0 5 0 R >> >> /Contents 4 0 R >>",
-		stream("", []byte(content)),
-		stream(fmt.Sprintf("/Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray /BitsPerComponent 8", w, h), img.Pix),
-	})
-}
+// ScanPDF returns a one-page PDF as a scanner without OCR writes it: the
+// page is a 300-dpi grey JPEG of a rendered letter, no text layer. seed
+// varies skew and noise so that samples have distinct digests.
+func ScanPDF(lines []string, seed int) []byte { return ScanPDFPages([][]string{lines}, seed) }
 
-// ScanPNG returns the same kind of page as a PNG file.
-func ScanPNG(w, h int, seed int) []byte {
-	var buf bytes.Buffer
-	_ = png.Encode(&buf, scanImage(w, h, seed)) // encoding an in-memory image cannot fail
-	return buf.Bytes()
-}
-
-// scanImage draws a light page with dark bars where a letter's lines would be.
-func scanImage(w, h int, seed int) *image.Gray {
-	img := image.NewGray(image.Rect(0, 0, w, h))
-	for y := range h {
-		for x := range w {
-			v := uint8(235 + (x*7+y*13+seed*31)%15)
-			line := y > h/8 && y < h*7/8 && (y/14)%2 == 0 && x > w/10 && x < w*9/10-((y*seed)%(w/3))
-			if line {
-				v = 40
-			}
-			img.SetGray(x, y, color.Gray{Y: v})
+// ScanPDFPages is ScanPDF with one page per entry of pages.
+func ScanPDFPages(pages [][]string, seed int) []byte {
+	objects := []string{"<< /Type /Catalog /Pages 2 0 R >>", ""}
+	var kids []string
+	for i, lines := range pages {
+		img := scanPage(lines, seed+i)
+		jpg, err := letter.JPEG(img, 75)
+		if err != nil {
+			panic(err) // encoding an in-memory grey image cannot fail
 		}
+		b := img.Bounds()
+		wPt, hPt := float64(b.Dx())*72/300, float64(b.Dy())*72/300
+		page := len(objects) + 1
+		kids = append(kids, fmt.Sprintf("%d 0 R", page))
+		objects = append(objects,
+			fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %.2f %.2f] /Resources << /XObject << /Im0 %d 0 R >> >> /Contents %d 0 R >>", wPt, hPt, page+2, page+1),
+			stream("", []byte(fmt.Sprintf("q %.2f 0 0 %.2f 0 0 cm /Im0 Do Q\n", wPt, hPt))),
+			stream(fmt.Sprintf("/Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /DCTDecode", b.Dx(), b.Dy()), jpg),
+		)
+	}
+	objects[1] = fmt.Sprintf("<< /Type /Pages /Kids [%s] /Count %d >>", strings.Join(kids, " "), len(pages))
+	return buildPDF(objects)
+}
+
+// ScanPNG returns a scanned letter as a 300-dpi grey PNG (with a pHYs chunk
+// is not needed: intake assumes 300 dpi when a file does not say).
+func ScanPNG(lines []string, seed int) []byte {
+	data, err := letter.PNG(scanPage(lines, seed))
+	if err != nil {
+		panic(err) // encoding an in-memory grey image cannot fail
+	}
+	return data
+}
+
+func scanPage(lines []string, seed int) *image.Gray {
+	img, err := letter.Render(lines, letter.Options{SkewDeg: float64(seed%5-2) * 0.3, Noise: 3, Seed: uint64(seed)})
+	if err != nil {
+		panic(err) // the embedded Go font always parses
 	}
 	return img
 }
@@ -125,8 +134,22 @@ func stream(dict string, data []byte) string {
 	return fmt.Sprintf("<< %s /Length %d >>\nstream\n%s\nendstream", dict, len(data), data)
 }
 
+// pdfEscape writes s as a PDF string in WinAnsiEncoding, which covers
+// German (ä, ö, ü, ß are their Latin-1 code points there).
 func pdfEscape(s string) string {
-	return strings.NewReplacer(`\`, `\\`, "(", `\(`, ")", `\)`).Replace(s)
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '\\' || r == '(' || r == ')':
+			b.WriteByte('\\')
+			b.WriteByte(byte(r))
+		case r < 0x100:
+			b.WriteByte(byte(r))
+		default:
+			b.WriteByte('?')
+		}
+	}
+	return b.String()
 }
 
 // buildPDF numbers the objects 1…n in order and writes a correct xref table.
@@ -145,6 +168,48 @@ func buildPDF(objects []string) []byte {
 	}
 	fmt.Fprintf(&buf, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objects)+1, xref)
 	return buf.Bytes()
+}
+
+var widerspruch = []string{
+	"Erika Mustermann",
+	"Lindenallee 12, 12345 Musterstadt",
+	"",
+	"Stadt Musterstadt - Bauordnungsamt",
+	"Rathausplatz 1",
+	"12345 Musterstadt",
+	"",
+	"Ihr Zeichen: 63.01.02-0017/2026                 Musterstadt, 3. November 2026",
+	"",
+	"Widerspruch gegen den Bescheid vom 20. Oktober 2026",
+	"",
+	"Sehr geehrte Damen und Herren,",
+	"",
+	"gegen den oben genannten Bescheid lege ich hiermit fristgerecht",
+	"Widerspruch ein. Die Begründung reiche ich innerhalb von vier",
+	"Wochen nach. Bitte bestätigen Sie mir den Eingang.",
+	"",
+	"Mit freundlichen Grüßen",
+	"Erika Mustermann",
+}
+
+var anhoerung = []string{
+	"Landkreis Beispiel - Ordnungsamt",
+	"Postfach 10 20 30, 12345 Musterstadt",
+	"",
+	"Stadt Musterstadt",
+	"Hauptamt",
+	"",
+	"Az.: 32.10.04-0112/2026                         4. November 2026",
+	"",
+	"Anhörung nach § 28 VwVfG",
+	"",
+	"Sehr geehrte Damen und Herren,",
+	"",
+	"wir geben Ihnen Gelegenheit, sich bis zum 30. November 2026",
+	"zu der beabsichtigten Entscheidung zu äußern.",
+	"",
+	"Mit freundlichen Grüßen",
+	"Im Auftrag",
 }
 
 const sampleUBL = `<?xml version="1.0" encoding="UTF-8"?>
@@ -220,3 +285,27 @@ const sampleCII = `<?xml version="1.0" encoding="UTF-8"?>
   </rsm:SupplyChainTradeTransaction>
 </rsm:CrossIndustryInvoice>
 `
+
+// ArchivalPDF returns a one-page PDF/A-2b whose text layer carries lines
+// over a plain white page image: a born-digital document that is archival
+// already, so the archive step keeps it as it is. The intake benchmark and
+// the batch tests use it to measure intake, not Ghostscript.
+func ArchivalPDF(lines ...string) []byte {
+	const w, h = 124, 175 // 15 dpi over A4: the image is only a background
+	bg := image.NewGray(image.Rect(0, 0, w, h))
+	for i := range bg.Pix {
+		bg.Pix[i] = 255
+	}
+	page := pdfa.Page{WidthPt: 595.2, HeightPt: 840, Image: pdfa.NewImageFromGray(bg)}
+	for i, l := range lines {
+		y := 20 + float64(i)*3
+		page.Words = append(page.Words, pdfa.Word{Text: l, X0: 12, Y0: y, X1: 12 + float64(len(l))*0.8, Y1: y + 2})
+	}
+	doc := pdfa.Document{Title: "Schreiben", Created: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC), Pages: []pdfa.Page{page}}
+	doc.Modified = doc.Created
+	var buf bytes.Buffer
+	if err := pdfa.Write(&buf, doc); err != nil {
+		panic(err) // a fixed in-memory document always writes
+	}
+	return buf.Bytes()
+}

@@ -80,6 +80,15 @@ func NewInboundWorker(c client.Client, acts *activities.Inbound) worker.Worker {
 	return w
 }
 
+// NewOCRWorker registers the archive activities on the ocr task queue.
+func NewOCRWorker(c client.Client, acts *activities.Archive, slots int) worker.Worker {
+	w := worker.New(c, workflows.TaskQueueOCR, worker.Options{MaxConcurrentActivityExecutionSize: slots})
+	registerActivity(w, acts.OCRPage, workflows.ActivityOCRPage)
+	registerActivity(w, acts.BuildArchive, workflows.ActivityBuildArchive)
+	registerActivity(w, acts.ArchivePDF, workflows.ActivityArchivePDF)
+	return w
+}
+
 func registerActivity(w worker.Worker, fn any, name string) {
 	w.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name})
 }

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 pkgs=(
-  ca-certificates git make gcc tzdata python3
+  ca-certificates git make gcc g++ pkg-config tzdata python3
   # Issue 3 (OCR, PDF/A) and the scan generator in ../shared/tools:
   tesseract-ocr tesseract-ocr-deu tesseract-ocr-eng libtesseract-dev libleptonica-dev
   ghostscript qpdf poppler-utils

@@ -8,4 +8,6 @@ const (
 	ErrTypeUnreadable     = "Unreadable"     // the document cannot be parsed (broken, encrypted, unsafe XML)
 	ErrTypeDigestMismatch = "DigestMismatch" // bytes do not hash to the announced sha256
 	ErrTypeMissingObject  = "MissingObject"  // the intake object store no longer has the bytes
+	ErrTypeEmptyTextLayer = "EmptyTextLayer" // a page shows text but OCR found none
+	ErrTypeNotPDFA        = "NotPDFA"        // the archival PDF failed the PDF/A self-check
 )

@@ -100,8 +100,85 @@ func InboundDocument(ctx workflow.Context, in InboundInput) (InboundResult, erro
 	}
 	res.Kind, res.KindDetail = kind.Kind, kind.Detail
 	status.Kind = kind.Kind
+
+	if workflow.GetVersion(ctx, ChangeArchive, workflow.DefaultVersion, 1) == 1 {
+		archive, err := makeArchive(ctx, in, wfID, original, kind, &status)
+		if err != nil {
+			var appErr *temporal.ApplicationError
+			if !errors.As(err, &appErr) || !appErr.NonRetryable() {
+				return res, err
+			}
+			res.Failed = appErr.Message()
+			status.Step = "failed"
+			mark := MarkFailedInput{WorkflowID: wfID, SHA256: in.SHA256, Step: "archive", Reason: appErr.Message()}
+			if err := workflow.ExecuteLocalActivity(ctx, ActivityMarkFailed, mark).Get(ctx, nil); err != nil {
+				return res, err
+			}
+			return res, nil
+		}
+		res.Archive = archive
+	}
 	status.Step = "done"
 	return res, nil
+}
+
+// makeArchive produces the archival PDF/A and the text of a document: page
+// OCR in parallel on the ocr task queue for scans, a PDF/A check (and
+// conversion when needed) for born-digital PDFs. Other kinds (e-invoices)
+// get their renditions in later steps.
+func makeArchive(ctx workflow.Context, in InboundInput, wfID string, original blob.Ref, kind DetectKindOutput, status *InboundStatus) (*ArchiveOutput, error) {
+	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		TaskQueue:           TaskQueueOCR,
+		StartToCloseTimeout: 10 * time.Minute,
+		// A page takes seconds; a worker that stops heartbeating for this
+		// long is gone, and its page is retried on another.
+		HeartbeatTimeout: 20 * time.Second,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:        time.Second,
+			BackoffCoefficient:     2,
+			MaximumInterval:        time.Minute,
+			NonRetryableErrorTypes: []string{ErrTypeUnreadable, ErrTypeDigestMismatch, ErrTypeEmptyTextLayer, ErrTypeNotPDFA},
+		},
+	})
+	var out ArchiveOutput
+	switch kind.Kind {
+	case records.KindScanImage, records.KindPDFScan:
+		pages := max(kind.Pages, 1)
+		status.Step = "ocr"
+		status.PagesTotal = pages
+		futures := make([]workflow.Future, pages)
+		for i := range pages {
+			futures[i] = workflow.ExecuteActivity(actx, ActivityOCRPage, OCRPageInput{WorkflowID: wfID, Original: original, Page: i})
+		}
+		results := make([]blob.Ref, pages)
+		for i, f := range futures {
+			var page OCRPageOutput
+			if err := f.Get(ctx, &page); err != nil {
+				return nil, err
+			}
+			results[i] = page.Result
+			status.PagesDone++
+		}
+		status.Step = "pdfa"
+		err := workflow.ExecuteActivity(actx, ActivityBuildArchive, BuildArchiveInput{
+			WorkflowID: wfID, Original: original, Pages: results, Title: in.OriginalName,
+			ReceivedAt: in.ReceivedAt, ScanProtocol: in.ScanProtocol,
+		}).Get(ctx, &out)
+		if err != nil {
+			return nil, err
+		}
+	case records.KindPDFText:
+		status.Step = "pdfa"
+		err := workflow.ExecuteActivity(actx, ActivityArchivePDF, ArchivePDFInput{
+			WorkflowID: wfID, Original: original, Title: in.OriginalName, ReceivedAt: in.ReceivedAt,
+		}).Get(ctx, &out)
+		if err != nil {
+			return nil, err
+		}
+	default:
+		return nil, nil
+	}
+	return &out, nil
 }
 
 func newEntry(in InboundInput, workflowID string) records.NewEntry {

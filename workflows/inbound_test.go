@@ -3,6 +3,7 @@ package workflows
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -56,6 +57,9 @@ func TestInboundRegistersAndClassifies(t *testing.T) {
 		t.Error("MarkFailed called on the happy path")
 		return nil
 	})
+	register(env, ActivityArchivePDF, func(_ context.Context, a ArchivePDFInput) (ArchiveOutput, error) {
+		return ArchiveOutput{PDF: a.Original, Text: blob.Ref{SHA256: "t"}, Pages: 1}, nil
+	})
 	env.ExecuteWorkflow(InboundDocumentName, in)
 	if err := env.GetWorkflowError(); err != nil {
 		t.Fatal(err)
@@ -66,6 +70,9 @@ func TestInboundRegistersAndClassifies(t *testing.T) {
 	}
 	if res.RegisterNumber != "2026-000007" || res.Kind != records.KindPDFText || res.Failed != "" {
 		t.Fatalf("result %+v", res)
+	}
+	if res.Archive == nil {
+		t.Fatal("a born-digital PDF got no archival rendition")
 	}
 	if !gotEntry.ReceivedAt.Equal(in.ReceivedAt) || gotEntry.SHA256 != in.SHA256 || gotEntry.Source != in.Source {
 		t.Fatalf("register got %+v", gotEntry)
@@ -127,6 +134,7 @@ func TestInboundRetriesTransientFailures(t *testing.T) {
 		return DetectKindOutput{Kind: records.KindPDFScan}, nil
 	})
 	register(env, ActivityMarkFailed, func(context.Context, MarkFailedInput) error { return nil })
+	registerArchive(env, nil)
 	env.ExecuteWorkflow(InboundDocumentName, testInput())
 	if err := env.GetWorkflowError(); err != nil {
 		t.Fatal(err)
@@ -157,5 +165,94 @@ func TestInboundFailsWhenOriginalIsGone(t *testing.T) {
 	var appErr *temporal.ApplicationError
 	if err := env.GetWorkflowError(); !errors.As(err, &appErr) || appErr.Type() != ErrTypeMissingObject {
 		t.Fatalf("workflow error %v, want %s", err, ErrTypeMissingObject)
+	}
+}
+
+// registerArchive registers OCRPage and BuildArchive; failPage, when set,
+// decides an error per page.
+func registerArchive(env *testsuite.TestWorkflowEnvironment, failPage func(int) error) *[]BuildArchiveInput {
+	var builds []BuildArchiveInput
+	register(env, ActivityOCRPage, func(_ context.Context, in OCRPageInput) (OCRPageOutput, error) {
+		if failPage != nil {
+			if err := failPage(in.Page); err != nil {
+				return OCRPageOutput{}, err
+			}
+		}
+		return OCRPageOutput{Page: in.Page, Result: blob.Ref{SHA256: fmt.Sprintf("page-%d", in.Page)}, Words: 10}, nil
+	})
+	register(env, ActivityBuildArchive, func(_ context.Context, in BuildArchiveInput) (ArchiveOutput, error) {
+		builds = append(builds, in)
+		return ArchiveOutput{PDF: blob.Ref{SHA256: "pdf"}, Text: blob.Ref{SHA256: "txt"}, Pages: len(in.Pages)}, nil
+	})
+	return &builds
+}
+
+func scanEnv(t *testing.T, pages int) *testsuite.TestWorkflowEnvironment {
+	env := newEnv(t)
+	register(env, ActivityStoreOriginal, func(_ context.Context, s StoreOriginalInput) (blob.Ref, error) {
+		return blob.Ref{SHA256: s.SHA256, Size: s.Size, MediaType: s.MediaType}, nil
+	})
+	register(env, ActivityRegister, func(context.Context, RegisterInput) (RegisterOutput, error) {
+		return RegisterOutput{EntryID: 1, RegisterNumber: "2026-000001"}, nil
+	})
+	register(env, ActivityDetectKind, func(context.Context, DetectKindInput) (DetectKindOutput, error) {
+		return DetectKindOutput{Kind: records.KindPDFScan, Pages: pages}, nil
+	})
+	return env
+}
+
+func TestInboundOCRsEveryPageThenBuildsTheArchive(t *testing.T) {
+	env := scanEnv(t, 4)
+	register(env, ActivityMarkFailed, func(context.Context, MarkFailedInput) error {
+		t.Error("MarkFailed on the happy path")
+		return nil
+	})
+	builds := registerArchive(env, nil)
+	in := testInput()
+	in.ScanProtocol = &records.ScanProtocol{Operator: "poststelle-1"}
+	env.ExecuteWorkflow(InboundDocumentName, in)
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	if len(*builds) != 1 {
+		t.Fatalf("BuildArchive ran %d times", len(*builds))
+	}
+	b := (*builds)[0]
+	for i, p := range b.Pages {
+		if p.SHA256 != fmt.Sprintf("page-%d", i) {
+			t.Fatalf("page results out of order: %v", b.Pages)
+		}
+	}
+	if len(b.Pages) != 4 || !b.ReceivedAt.Equal(in.ReceivedAt) || b.ScanProtocol.Operator != "poststelle-1" {
+		t.Fatalf("BuildArchive input %+v", b)
+	}
+	var res InboundResult
+	if err := env.GetWorkflowResult(&res); err != nil || res.Archive == nil || res.Archive.Pages != 4 {
+		t.Fatalf("result %+v, %v", res, err)
+	}
+}
+
+func TestInboundMarksAnEmptyTextLayerAsFailed(t *testing.T) {
+	env := scanEnv(t, 2)
+	var marked MarkFailedInput
+	register(env, ActivityMarkFailed, func(_ context.Context, m MarkFailedInput) error {
+		marked = m
+		return nil
+	})
+	builds := registerArchive(env, func(page int) error {
+		if page == 1 {
+			return temporal.NewNonRetryableApplicationError("Seite 2: sichtbarer Text, aber leere Textebene", ErrTypeEmptyTextLayer, nil)
+		}
+		return nil
+	})
+	env.ExecuteWorkflow(InboundDocumentName, testInput())
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	if len(*builds) != 0 {
+		t.Error("built an archive with an empty text layer")
+	}
+	if marked.Step != "archive" || marked.Reason == "" {
+		t.Fatalf("MarkFailed got %+v", marked)
 	}
 }

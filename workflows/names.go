@@ -8,6 +8,9 @@ const (
 
 	// TaskQueueInbound carries InboundDocument and its light activities.
 	TaskQueueInbound = "inbound"
+	// TaskQueueOCR carries page OCR and PDF/A assembly, so OCR workers
+	// (CPU-bound, Tesseract) scale out apart from everything else.
+	TaskQueueOCR = "ocr"
 
 	// InboundWorkflowIDPrefix + sha256 of the original is the workflow id:
 	// one document, one workflow, however often it is delivered.
@@ -18,6 +21,13 @@ const (
 	ActivityDetectKind    = "DetectKind"
 	ActivityMarkFailed    = "MarkFailed"
 	ActivityQuarantine    = "Quarantine"
+	ActivityOCRPage       = "OCRPage"
+	ActivityBuildArchive  = "BuildArchive"
+	ActivityArchivePDF    = "ArchivePDF"
+
+	// ChangeArchive adds OCR, PDF/A and renditions after kind detection;
+	// runs started before it end after detection, as they always did.
+	ChangeArchive = "2026-11-24-archive"
 
 	// QueryInboundStatus returns the InboundStatus of a running or closed run.
 	QueryInboundStatus = "status"

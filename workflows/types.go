@@ -22,12 +22,13 @@ type InboundInput struct {
 
 // InboundResult is what a finished InboundDocument reports.
 type InboundResult struct {
-	RegisterNumber string       `json:"register_number"`
-	EntryID        int64        `json:"entry_id"`
-	Original       blob.Ref     `json:"original"`
-	Kind           records.Kind `json:"kind"`
-	KindDetail     string       `json:"kind_detail,omitempty"`
-	Failed         string       `json:"failed,omitempty"` // reason when the document could not be processed
+	RegisterNumber string         `json:"register_number"`
+	EntryID        int64          `json:"entry_id"`
+	Original       blob.Ref       `json:"original"`
+	Kind           records.Kind   `json:"kind"`
+	KindDetail     string         `json:"kind_detail,omitempty"`
+	Failed         string         `json:"failed,omitempty"`  // reason when the document could not be processed
+	Archive        *ArchiveOutput `json:"archive,omitempty"` // archival PDF/A and text, when made
 }
 
 // InboundStatus answers QueryInboundStatus.
@@ -35,6 +36,8 @@ type InboundStatus struct {
 	Step           string       `json:"step"`
 	RegisterNumber string       `json:"register_number,omitempty"`
 	Kind           records.Kind `json:"kind,omitempty"`
+	PagesTotal     int          `json:"pages_total,omitempty"`
+	PagesDone      int          `json:"pages_done,omitempty"`
 }
 
 // StoreOriginalInput copies the original from the intake object store into
@@ -89,4 +92,49 @@ type QuarantineInput struct {
 	Reason     string       `json:"reason"`
 	Message    string       `json:"message"`
 	Document   InboundInput `json:"document"`
+}
+
+// OCRPageInput asks for the text of one page of a scanned original.
+type OCRPageInput struct {
+	WorkflowID string   `json:"workflow_id"`
+	Original   blob.Ref `json:"original"`
+	Page       int      `json:"page"` // 0-based
+	Languages  string   `json:"languages,omitempty"`
+}
+
+// OCRPageOutput points at the page's recognised words, stored as a blob so
+// that history stays small and a retry after a crash finds them.
+type OCRPageOutput struct {
+	Page   int      `json:"page"`
+	Result blob.Ref `json:"result"`
+	Words  int      `json:"words"`
+	DPI    int      `json:"dpi"`
+}
+
+// BuildArchiveInput assembles the archival PDF/A and the text rendition of a
+// scanned original from its pages' OCR results.
+type BuildArchiveInput struct {
+	WorkflowID   string                `json:"workflow_id"`
+	Original     blob.Ref              `json:"original"`
+	Pages        []blob.Ref            `json:"pages"` // OCR result per page, in page order
+	Title        string                `json:"title"`
+	ReceivedAt   time.Time             `json:"received_at"` // dates the PDF, so a rebuild is byte-identical
+	ScanProtocol *records.ScanProtocol `json:"scan_protocol,omitempty"`
+}
+
+// ArchiveOutput names the renditions made.
+type ArchiveOutput struct {
+	PDF    blob.Ref `json:"pdf"`
+	Text   blob.Ref `json:"text"`
+	Pages  int      `json:"pages"`
+	Checks []string `json:"checks,omitempty"` // checks done, as recorded in the scan protocol
+}
+
+// ArchivePDFInput makes the archival rendition of a born-digital PDF: kept
+// as it is when it passes the PDF/A self-check, converted otherwise.
+type ArchivePDFInput struct {
+	WorkflowID string    `json:"workflow_id"`
+	Original   blob.Ref  `json:"original"`
+	Title      string    `json:"title"`
+	ReceivedAt time.Time `json:"received_at"`
 }

@@ -25,15 +25,20 @@ import (
 )
 
 func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "intake" {
-		return usageError{"bench: only `bench intake` exists so far"}
+	if len(args) > 0 {
+		switch args[0] {
+		case "intake":
+			return benchIntake(ctx, args[1:], stdout, stderr)
+		case "ocr":
+			return benchOCR(ctx, args[1:], stdout, stderr)
+		}
 	}
-	return benchIntake(ctx, args[1:], stdout, stderr)
+	return usageError{"bench: intake or ocr?"}
 }
 
 // benchIntake starts `aktenfluss dev` as a child process on a fresh data
 // directory, publishes N small distinct PDFs, waits until every one is
-// registered and classified, and reports throughput, latency from publish
+// registered and archived, and reports throughput, latency from publish
 // to registered, and the child's peak resident memory (VmHWM).
 func benchIntake(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flagSet("bench intake", stderr)
@@ -104,7 +109,7 @@ func benchIntake(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				pdf := app.TextPDF("Benchmark", fmt.Sprintf("Schreiben %d vom %s", i, start.Format(time.RFC3339Nano)))
+				pdf := app.ArchivalPDF("Benchmark", fmt.Sprintf("Schreiben %d vom %s", i, start.Format(time.RFC3339Nano)))
 				_, err := pub.Publish(ctx, intake.PublishRequest{
 					Name: fmt.Sprintf("bench-%05d.pdf", i), Reader: bytes.NewReader(pdf),
 					Source: records.SourceMailroom, ReceivedAt: time.Now(),
@@ -145,7 +150,7 @@ func benchIntake(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	var peak int64
 	for {
 		peak = max(peak, mustHWM(child.Process.Pid))
-		done, err := d.Store.CountEntries(ctx, store.EntryFilter{Status: records.StatusClassified})
+		done, err := d.Store.CountEntries(ctx, store.EntryFilter{Status: records.StatusArchived})
 		if err != nil {
 			return err
 		}
@@ -154,7 +159,7 @@ func benchIntake(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("only %d of %d documents classified: %w", done, *n, ctx.Err())
+			return fmt.Errorf("only %d of %d documents archived: %w", done, *n, ctx.Err())
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
@@ -171,11 +176,11 @@ func benchIntake(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if len(entries) != *n {
 		return fmt.Errorf("%d register entries for %d documents", len(entries), *n)
 	}
-	var toRegistered, toClassified []time.Duration
+	var toRegistered, toDone []time.Duration
 	var last time.Time
 	for _, e := range entries {
 		toRegistered = append(toRegistered, e.RegisteredAt.Sub(e.ReceivedAt))
-		toClassified = append(toClassified, e.UpdatedAt.Sub(e.ReceivedAt))
+		toDone = append(toDone, e.UpdatedAt.Sub(e.ReceivedAt))
 		if e.RegisteredAt.After(last) {
 			last = e.RegisteredAt
 		}
@@ -184,7 +189,7 @@ func benchIntake(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fmt.Fprintf(stdout, "published:            %d in %s (%.1f/s)\n", *n, published.Round(time.Millisecond), float64(*n)/published.Seconds())
 	fmt.Fprintf(stdout, "registered:           %d in %s → %.1f documents/s\n", *n, span.Round(time.Millisecond), float64(*n)/span.Seconds())
 	fmt.Fprintf(stdout, "publish → registered: p50 %s  p95 %s  p99 %s  max %s\n", pct(toRegistered, 50), pct(toRegistered, 95), pct(toRegistered, 99), pct(toRegistered, 100))
-	fmt.Fprintf(stdout, "publish → classified: p50 %s  p95 %s  p99 %s  max %s\n", pct(toClassified, 50), pct(toClassified, 95), pct(toClassified, 99), pct(toClassified, 100))
+	fmt.Fprintf(stdout, "publish → archived:   p50 %s  p95 %s  p99 %s  max %s\n", pct(toDone, 50), pct(toDone, 95), pct(toDone, 99), pct(toDone, 100))
 	fmt.Fprintf(stdout, "peak RSS of aktenfluss dev: %d MiB (after start: %d MiB)\n", peak>>20, rssStart>>20)
 	return nil
 }

@@ -81,7 +81,7 @@ func TestKillDevDuringBatch(t *testing.T) {
 	for i := range n {
 		if _, err := pub.Publish(ctx, intake.PublishRequest{
 			Name: fmt.Sprintf("akte-%03d.pdf", i), Source: records.SourceMailroom,
-			Reader: bytes.NewReader(app.TextPDF(fmt.Sprintf("Schreiben %d", i))),
+			Reader: bytes.NewReader(app.ArchivalPDF(fmt.Sprintf("Schreiben %d", i))),
 		}); err != nil {
 			t.Fatalf("publish %d: %v", i, err)
 		}
@@ -116,7 +116,7 @@ func TestKillDevDuringBatch(t *testing.T) {
 	startChild(t, dir)
 	deadline = time.Now().Add(3 * time.Minute)
 	for {
-		c, err := st.CountEntries(ctx, store.EntryFilter{Status: records.StatusClassified})
+		c, err := st.CountEntries(ctx, store.EntryFilter{Status: records.StatusArchived})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -124,7 +124,7 @@ func TestKillDevDuringBatch(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%d of %d classified after restart", c, n)
+			t.Fatalf("%d of %d archived after restart", c, n)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

@@ -19,14 +19,18 @@ const usage = `aktenfluss – E-Akte und Posteingang
 
 Aufruf / usage:
   aktenfluss dev [--data-dir DIR] [--http ADDR] [--demo]   alles in einem Prozess (embedded NATS, Temporal, SQLite)
-  aktenfluss serve | worker | consume [--config FILE]       Produktionsrollen; "run --roles serve,worker,consume" für mehrere
+  aktenfluss serve | worker | consume | ocr [--config FILE] Produktionsrollen; "run --roles serve,worker,consume,ocr" für mehrere
   aktenfluss intake [--source S] [--operator N --station ID --profile P] FILE…
                                                             Dokumente einliefern (JetStream)
   aktenfluss watch DIR [--source S]                         Hot-Folder überwachen
   aktenfluss documents list [--year Y --source S --status S] | show NUMMER|SHA256
   aktenfluss quarantine list [--all] | show ID | retry ID
+  aktenfluss convert IN -o OUT.pdf [--text OUT.txt] [--lang deu+eng] [--jobs N]
+                                                            Scan → durchsuchbares PDF/A (ohne Server)
+  aktenfluss pdfa check FILE…                               PDF/A-Selbstprüfung, Regel für Regel
   aktenfluss migrate                                        Datenbankschema anlegen/aktualisieren
-  aktenfluss bench intake [-n N]                            Durchsatz und Latenz der Erfassung messen
+  aktenfluss bench intake [-n N] [--rate R]                 Durchsatz und Latenz der Erfassung messen
+  aktenfluss bench ocr --corpus DIR                         OCR/PDF-A gegen ocrmypdf messen
 
 Connection settings come from --config FILE and the environment
 (NATS_URL, TEMPORAL_ADDRESS, DATABASE_URL, AKTENFLUSS_BLOB_DIR, …); client
@@ -61,7 +65,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	switch cmd {
 	case "dev":
 		return cmdDev(ctx, rest, stdout, stderr)
-	case "serve", "worker", "consume":
+	case "serve", "worker", "consume", "ocr":
 		return cmdRoles(ctx, append([]string{"--roles", cmd}, rest...), stderr)
 	case "run":
 		return cmdRoles(ctx, rest, stderr)
@@ -77,6 +81,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdMigrate(ctx, rest, stdout, stderr)
 	case "bench":
 		return cmdBench(ctx, rest, stdout, stderr)
+	case "convert":
+		return cmdConvert(ctx, rest, stdout, stderr)
+	case "pdfa":
+		return cmdPDFA(ctx, rest, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

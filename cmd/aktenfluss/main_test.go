@@ -87,7 +87,7 @@ func TestMailroomCommands(t *testing.T) {
 		}
 		return p
 	}
-	letter := write("brief.pdf", app.TextPDF("Bauantrag", "Az. 63.01.02-0017/2026"))
+	letter := write("brief.pdf", app.ArchivalPDF("Bauantrag", "Az. 63.01.02-0017/2026"))
 	empty := write("leer.pdf", nil)
 	exe := write("setup.exe", []byte("MZ\x90\x00\x03 this is no document"))
 
@@ -107,7 +107,7 @@ func TestMailroomCommands(t *testing.T) {
 
 	eventually(t, "the letter in the register", func() bool {
 		out, _, err := cli(t, "documents", "list", "--data-dir", dir, "--json")
-		return err == nil && strings.Contains(out, `"status": "classified"`)
+		return err == nil && strings.Contains(out, `"status": "archived"`)
 	})
 	out, _, err = cli(t, "documents", "list", "--data-dir", dir)
 	number := records.RegisterNumber{Year: records.RegisterYear(time.Now()), Seq: 1}.String()
@@ -119,7 +119,7 @@ func TestMailroomCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"Eingangsnummer", number, "brief.pdf", "Bediener poststelle-1, Station scan-01, Profil A4-300dpi, 300 dpi",
-		"document.received", "document.registered", "document.classified"} {
+		"document.received", "document.registered", "document.classified", "document.archived"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("documents show lacks %q:\n%s", want, out)
 		}

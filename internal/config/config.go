@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -27,7 +28,14 @@ type Config struct {
 	Database DatabaseConfig `yaml:"database"`
 	Blob     BlobConfig     `yaml:"blob"`
 	Intake   IntakeConfig   `yaml:"intake"`
+	OCR      OCRConfig      `yaml:"ocr"`
 	Log      LogConfig      `yaml:"log"`
+}
+
+// OCRConfig tunes the OCR worker.
+type OCRConfig struct {
+	Languages string `yaml:"languages"` // AKTENFLUSS_OCR_LANGUAGES, default deu+eng
+	Jobs      int    `yaml:"jobs"`      // AKTENFLUSS_OCR_JOBS: pages recognised at once, default the number of CPUs
 }
 
 // HTTPConfig configures the web server.
@@ -97,6 +105,7 @@ func Defaults() Config {
 		NATS:     NATSConfig{Replicas: 1},
 		Temporal: TemporalConfig{Namespace: "default"},
 		Intake:   IntakeConfig{MaxBytes: 200 << 20, MaxDeliver: 10, AckWait: 30 * time.Second, Concurrency: 8},
+		OCR:      OCRConfig{Languages: "deu+eng", Jobs: runtime.NumCPU()},
 		Log:      LogConfig{Level: "info"},
 	}
 }
@@ -177,6 +186,8 @@ func (c *Config) settings() []envSetting {
 			return nil
 		}},
 		{"AKTENFLUSS_INTAKE_CONCURRENCY", "intake.concurrency", num(&c.Intake.Concurrency)},
+		{"AKTENFLUSS_OCR_LANGUAGES", "ocr.languages", str(&c.OCR.Languages)},
+		{"AKTENFLUSS_OCR_JOBS", "ocr.jobs", num(&c.OCR.Jobs)},
 		{"AKTENFLUSS_LOG_LEVEL", "log.level", str(&c.Log.Level)},
 	}
 }
@@ -217,6 +228,7 @@ const (
 	RoleServe   Role = "serve"   // HTTP server (web UI, API, health, metrics)
 	RoleWorker  Role = "worker"  // Temporal workers
 	RoleConsume Role = "consume" // intake consumer
+	RoleOCR     Role = "ocr"     // OCR worker on the ocr task queue (Tesseract; scale apart)
 )
 
 // ParseRoles reads a comma-separated list such as "serve,worker".
@@ -224,10 +236,10 @@ func ParseRoles(s string) ([]Role, error) {
 	var roles []Role
 	for _, part := range strings.Split(s, ",") {
 		switch r := Role(strings.TrimSpace(part)); r {
-		case RoleServe, RoleWorker, RoleConsume:
+		case RoleServe, RoleWorker, RoleConsume, RoleOCR:
 			roles = append(roles, r)
 		default:
-			return nil, fmt.Errorf("unknown role %q (expected serve, worker, consume)", part)
+			return nil, fmt.Errorf("unknown role %q (expected serve, worker, consume, ocr)", part)
 		}
 	}
 	return roles, nil
@@ -249,7 +261,8 @@ func (c *Config) ValidateProduction(roles []Role) error {
 			need("nats.url", c.NATS.URL)
 			need("temporal.address", c.Temporal.Address)
 		}
-		if r == RoleWorker {
+		if r == RoleWorker || r == RoleOCR {
+			need("temporal.address", c.Temporal.Address)
 			need("blob.dir", c.Blob.Dir)
 		}
 	}
@@ -330,12 +343,35 @@ func (c *Config) validateCommon() []error {
 	if c.Intake.Concurrency < 1 || c.Intake.Concurrency > 256 {
 		errs = append(errs, c.bad("intake.concurrency", "must be between 1 and 256"))
 	}
+	if c.OCR.Jobs < 1 || c.OCR.Jobs > 64 {
+		errs = append(errs, c.bad("ocr.jobs", "must be between 1 and 64"))
+	}
+	if !validLanguages(c.OCR.Languages) {
+		errs = append(errs, c.bad("ocr.languages", "must be Tesseract language codes joined by +, e.g. deu+eng"))
+	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
 	default:
 		errs = append(errs, c.bad("log.level", "must be debug, info, warn or error"))
 	}
 	return errs
+}
+
+func validLanguages(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, l := range strings.Split(s, "+") {
+		if len(l) < 3 || len(l) > 20 {
+			return false
+		}
+		for _, c := range l {
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func dedupe(errs []error) []error {

@@ -69,6 +69,8 @@ func TestErrorsNameTheSetting(t *testing.T) {
 		{"serve needs only the database", nil, []Role{RoleServe}, []string{"database.url (DATABASE_URL): must be set"}, []string{"temporal.address", "nats.url"}},
 		{"bad database scheme", map[string]string{"DATABASE_URL": "mysql://db", "TEMPORAL_ADDRESS": "t:7233"}, []Role{RoleServe},
 			[]string{"database.url (DATABASE_URL)"}, nil},
+		{"ocr worker", map[string]string{"DATABASE_URL": "sqlite:/x.db", "AKTENFLUSS_OCR_LANGUAGES": "deu;rm -rf", "AKTENFLUSS_OCR_JOBS": "0"}, []Role{RoleOCR},
+			[]string{"temporal.address (TEMPORAL_ADDRESS)", "blob.dir (AKTENFLUSS_BLOB_DIR)", "ocr.languages (AKTENFLUSS_OCR_LANGUAGES)", "ocr.jobs (AKTENFLUSS_OCR_JOBS)"}, []string{"nats.url"}},
 		{"replicas", map[string]string{"DATABASE_URL": "sqlite:/x.db", "TEMPORAL_ADDRESS": "t:7233", "AKTENFLUSS_NATS_REPLICAS": "2"}, []Role{RoleServe},
 			[]string{"nats.replicas (AKTENFLUSS_NATS_REPLICAS)"}, nil},
 	}
@@ -118,8 +120,8 @@ func TestValidProductionConfig(t *testing.T) {
 }
 
 func TestParseRoles(t *testing.T) {
-	r, err := ParseRoles("serve, worker,consume")
-	if err != nil || len(r) != 3 {
+	r, err := ParseRoles("serve, worker,consume,ocr")
+	if err != nil || len(r) != 4 {
 		t.Fatalf("ParseRoles = %v, %v", r, err)
 	}
 	if _, err := ParseRoles("serve,cook"); err == nil {

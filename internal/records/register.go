@@ -51,6 +51,7 @@ type Status string
 const (
 	StatusRegistered Status = "registered" // in the Posteingangsbuch, original stored
 	StatusClassified Status = "classified" // kind detected
+	StatusArchived   Status = "archived"   // archival PDF/A and text stored beside the original
 	StatusFailed     Status = "failed"     // processing stopped with an error; see the audit trail
 )
 
@@ -145,4 +146,23 @@ type RegisterEntry struct {
 	KindDetail   string         `json:"kind_detail,omitempty"` // e.g. "factur-x.xml", "UBL Invoice"
 	Status       Status         `json:"status"`
 	UpdatedAt    time.Time      `json:"updated_at"`
+}
+
+// RenditionKind names what a rendition of a document is. The original is
+// never changed; every rendition is a new blob beside it.
+type RenditionKind string
+
+const (
+	RenditionArchivalPDF RenditionKind = "archival-pdf" // PDF/A with text layer and scan protocol
+	RenditionText        RenditionKind = "text"         // recognised or extracted text, pages separated by form feed
+)
+
+// Rendition links a document to one of its renditions in the blob store.
+type Rendition struct {
+	DocumentSHA256 string        `json:"document_sha256"`
+	Kind           RenditionKind `json:"kind"`
+	BlobSHA256     string        `json:"blob_sha256"`
+	Size           int64         `json:"size"`
+	MediaType      string        `json:"media_type"`
+	CreatedAt      time.Time     `json:"created_at"`
 }

@@ -51,6 +51,8 @@ var conformance = []struct {
 	{"entries/default-limit", testEntriesDefaultLimit},
 	{"entries/set-kind-and-status", testSetKindStatus},
 	{"quarantine/add-list-get-retry", testQuarantine},
+	{"renditions/add-idempotent-list", testRenditions},
+	{"entries/set-scan-protocol", testSetScanProtocol},
 	{"events/idempotent-by-key-in-order", testEvents},
 	{"events/concurrent-appends", testEventsConcurrent},
 	{"ping", testPing},
@@ -889,4 +891,58 @@ func testReopenKeepsData(t *testing.T, b backend) {
 	// The counter survives too: numbering continues, it does not restart.
 	third := register(t, s, newEntry("kept-3", berlin(2026, 4, 3, 9, 0)))
 	require.Equal(t, records.RegisterNumber{Year: 2026, Seq: 3}, third.Number)
+}
+
+func testRenditions(t *testing.T, b backend) {
+	s := open(t, b.fresh(t))
+	ctx := t.Context()
+	doc := sum("brief")
+	_, _, err := s.AddRendition(ctx, records.Rendition{DocumentSHA256: doc, Kind: records.RenditionText, BlobSHA256: sum("text"), Size: 5, MediaType: "text/plain"})
+	require.ErrorIs(t, err, ErrNotFound, "a rendition needs its document in the register")
+
+	_, _, err = s.Register(ctx, records.NewEntry{SHA256: doc, Size: 10, MediaType: "application/pdf", Source: records.SourceMailroom,
+		ReceivedAt: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC), WorkflowID: "inbound-" + doc})
+	require.NoError(t, err)
+	pdf := records.Rendition{DocumentSHA256: doc, Kind: records.RenditionArchivalPDF, BlobSHA256: sum("pdfa"), Size: 1234, MediaType: "application/pdf"}
+	got, created, err := s.AddRendition(ctx, pdf)
+	require.NoError(t, err)
+	require.True(t, created)
+	require.Equal(t, pdf.BlobSHA256, got.BlobSHA256)
+	require.False(t, got.CreatedAt.IsZero())
+
+	again, created, err := s.AddRendition(ctx, records.Rendition{DocumentSHA256: doc, Kind: records.RenditionArchivalPDF,
+		BlobSHA256: sum("other pdfa"), Size: 99, MediaType: "application/pdf"})
+	require.NoError(t, err)
+	require.False(t, created, "second rendition of a kind")
+	require.Equal(t, pdf.BlobSHA256, again.BlobSHA256, "the first rendition stays")
+
+	_, _, err = s.AddRendition(ctx, records.Rendition{DocumentSHA256: doc, Kind: records.RenditionText, BlobSHA256: sum("text"), Size: 5, MediaType: "text/plain; charset=utf-8"})
+	require.NoError(t, err)
+	list, err := s.Renditions(ctx, doc)
+	require.NoError(t, err)
+	require.Len(t, list, 2)
+	require.Equal(t, records.RenditionArchivalPDF, list[0].Kind)
+	require.Equal(t, records.RenditionText, list[1].Kind)
+	none, err := s.Renditions(ctx, sum("unknown"))
+	require.NoError(t, err)
+	require.Empty(t, none)
+
+	_, _, err = s.AddRendition(ctx, records.Rendition{DocumentSHA256: "x", Kind: records.RenditionText, BlobSHA256: sum("t"), MediaType: "text/plain"})
+	require.ErrorIs(t, err, ErrInvalid)
+}
+
+func testSetScanProtocol(t *testing.T, b backend) {
+	s := open(t, b.fresh(t))
+	ctx := t.Context()
+	doc := sum("scan")
+	require.ErrorIs(t, s.SetScanProtocol(ctx, doc, &records.ScanProtocol{Pages: 1}), ErrNotFound)
+	_, _, err := s.Register(ctx, records.NewEntry{SHA256: doc, Size: 10, MediaType: "image/tiff", Source: records.SourceMailroom,
+		ReceivedAt: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC), WorkflowID: "inbound-" + doc,
+		ScanProtocol: &records.ScanProtocol{Operator: "poststelle-1"}})
+	require.NoError(t, err)
+	p := &records.ScanProtocol{Operator: "poststelle-1", Pages: 3, DPI: 300, CaptureSHA256: doc, Checks: []string{"ocr-text-layer", "pdfa-self-check"}}
+	require.NoError(t, s.SetScanProtocol(ctx, doc, p))
+	e, err := s.EntryBySHA256(ctx, doc)
+	require.NoError(t, err)
+	require.Equal(t, p, e.ScanProtocol)
 }

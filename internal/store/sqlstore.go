@@ -307,6 +307,96 @@ func (s *sqlStore) SetStatus(ctx context.Context, sha256 string, status records.
 }
 
 // update runs a statement that must touch exactly one existing row.
+func (s *sqlStore) SetScanProtocol(ctx context.Context, sha256 string, p *records.ScanProtocol) error {
+	var proto any
+	if !p.IsZero() {
+		b, err := json.Marshal(p)
+		if err != nil {
+			return fmt.Errorf("set scan protocol of %s: %w", sha256, err)
+		}
+		proto = string(b)
+	}
+	err := s.update(ctx, `UPDATE register_entries SET scan_protocol = $1, updated_at = $2 WHERE sha256 = $3`,
+		proto, s.d.timeArg(s.clock()), sha256)
+	if err != nil {
+		return fmt.Errorf("set scan protocol of %s: %w", sha256, err)
+	}
+	return nil
+}
+
+const renditionColumns = `document_sha256, kind, blob_sha256, size, media_type, created_at`
+
+func scanRendition(r rowScanner) (records.Rendition, error) {
+	var out records.Rendition
+	err := r.Scan(&out.DocumentSHA256, &out.Kind, &out.BlobSHA256, &out.Size, &out.MediaType, timeDest{&out.CreatedAt})
+	if errors.Is(err, sql.ErrNoRows) {
+		return records.Rendition{}, ErrNotFound
+	}
+	return out, err
+}
+
+func (s *sqlStore) AddRendition(ctx context.Context, r records.Rendition) (records.Rendition, bool, error) {
+	if validateSHA256(r.DocumentSHA256) != nil || validateSHA256(r.BlobSHA256) != nil || r.Kind == "" || r.MediaType == "" {
+		return records.Rendition{}, false, fmt.Errorf("add rendition: %w: document and blob need sha256 digests, kind and media type must be set", ErrInvalid)
+	}
+	if r.CreatedAt.IsZero() {
+		r.CreatedAt = s.clock()
+	}
+	var stored records.Rendition
+	var created bool
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		// Checked here rather than read from the driver's foreign-key error,
+		// whose form differs between the backends.
+		var one int
+		err := tx.QueryRowContext(ctx, `SELECT 1 FROM register_entries WHERE sha256 = $1`, r.DocumentSHA256).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `
+			INSERT INTO renditions (`+renditionColumns+`) VALUES ($1, $2, $3, $4, $5, $6)
+			ON CONFLICT (document_sha256, kind) DO NOTHING`,
+			r.DocumentSHA256, string(r.Kind), r.BlobSHA256, r.Size, r.MediaType, s.d.timeArg(r.CreatedAt))
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		created = n == 1
+		stored, err = scanRendition(tx.QueryRowContext(ctx,
+			`SELECT `+renditionColumns+` FROM renditions WHERE document_sha256 = $1 AND kind = $2`, r.DocumentSHA256, string(r.Kind)))
+		return err
+	})
+	if err != nil {
+		return records.Rendition{}, false, fmt.Errorf("add %s rendition of %s: %w", r.Kind, r.DocumentSHA256, err)
+	}
+	return stored, created, nil
+}
+
+func (s *sqlStore) Renditions(ctx context.Context, documentSHA256 string) ([]records.Rendition, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+renditionColumns+` FROM renditions WHERE document_sha256 = $1 ORDER BY kind`, documentSHA256)
+	if err != nil {
+		return nil, fmt.Errorf("renditions of %s: %w", documentSHA256, err)
+	}
+	defer rows.Close()
+	out := []records.Rendition{}
+	for rows.Next() {
+		r, err := scanRendition(rows)
+		if err != nil {
+			return nil, fmt.Errorf("renditions of %s: %w", documentSHA256, err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("renditions of %s: %w", documentSHA256, err)
+	}
+	return out, nil
+}
+
 func (s *sqlStore) update(ctx context.Context, query string, args ...any) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, query, args...)

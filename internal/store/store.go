@@ -52,6 +52,17 @@ type Store interface {
 	// has that SHA256.
 	SetStatus(ctx context.Context, sha256 string, status records.Status) error
 
+	// SetScanProtocol replaces the scan protocol (Transfervermerk) of an
+	// entry, e.g. once OCR knows pages and resolution. ErrNotFound if no
+	// entry has that SHA256.
+	SetScanProtocol(ctx context.Context, sha256 string, p *records.ScanProtocol) error
+	// AddRendition links a rendition to its document. Idempotent: when the
+	// document already has a rendition of that kind, the stored one is
+	// returned with created=false and nothing changes.
+	AddRendition(ctx context.Context, r records.Rendition) (stored records.Rendition, created bool, err error)
+	// Renditions lists a document's renditions by kind.
+	Renditions(ctx context.Context, documentSHA256 string) ([]records.Rendition, error)
+
 	// AddQuarantine stores an envelope intake could not register. It assigns
 	// ID, and CreatedAt when zero, and returns the stored item.
 	AddQuarantine(ctx context.Context, q QuarantineItem) (QuarantineItem, error)

@@ -226,6 +226,8 @@ func statusDE(s records.Status) string {
 		return "registriert"
 	case records.StatusClassified:
 		return "erkannt"
+	case records.StatusArchived:
+		return "archiviert (PDF/A)"
 	case records.StatusFailed:
 		return "fehlgeschlagen"
 	}
