@@ -224,7 +224,7 @@ func TestSameDocumentTwiceIsRegisteredOnce(t *testing.T) {
 	if id := runs.Executions[0].Execution.WorkflowId; id != workflows.InboundWorkflowID(first.SHA256) {
 		t.Errorf("workflow id %s", id)
 	}
-	recordHistory(t, dev.info.Temporal, workflows.InboundWorkflowID(first.SHA256), "inbound_v1_text_pdf.json")
+	recordHistory(t, dev.info.Temporal, workflows.InboundWorkflowID(first.SHA256), "inbound_v2_born_digital_pdf.json")
 
 	events, err := st.Events(ctx, "document", first.SHA256)
 	if err != nil {
@@ -305,6 +305,7 @@ func TestCrashBetweenStartAndAck(t *testing.T) {
 	if p := e.ScanProtocol; p == nil || p.Pages != 1 || p.DPI != 300 || p.CaptureSHA256 != env.SHA256 || len(p.Checks) == 0 {
 		t.Errorf("scan protocol after OCR: %+v", p)
 	}
+	recordHistory(t, dev2.info.Temporal, workflows.InboundWorkflowID(env.SHA256), "inbound_v2_scan_ocr.json")
 }
 
 // TestRestartInTheMiddleOfABatch stops `dev` while 200 documents are being
@@ -494,7 +495,7 @@ func TestUnreadableDocumentIsRegisteredAndMarked(t *testing.T) {
 		d, err := tc.DescribeWorkflowExecution(context.Background(), workflows.InboundWorkflowID(env.SHA256), "")
 		return err == nil && d.WorkflowExecutionInfo.CloseTime != nil, err
 	})
-	recordHistory(t, dev.info.Temporal, workflows.InboundWorkflowID(env.SHA256), "inbound_v1_unreadable.json")
+	recordHistory(t, dev.info.Temporal, workflows.InboundWorkflowID(env.SHA256), "inbound_v2_unreadable.json")
 }
 
 // waitStatus waits until a document reaches a status.
