@@ -160,12 +160,30 @@ func Assemble(pages []pageimage.Page, results []PageResult, meta Meta) (pdfa.Doc
 		}
 		for _, w := range r.Words {
 			page.Words = append(page.Words, pdfa.Word{
-				Text: w.Text, X0: float64(w.X0), Y0: float64(w.Y0), X1: float64(w.X1), Y1: float64(w.Y1), Angle: w.Angle,
+				Text: w.Text, X0: float64(w.X0), Y0: float64(w.Y0), X1: float64(w.X1), Y1: float64(w.Y1),
+				Angle: textAngle(r.Orientation, w.Angle),
 			})
 		}
 		doc.Pages = append(doc.Pages, page)
 	}
 	return doc, nil
+}
+
+// maxUnrotatedSkew is the feed skew up to which the text layer is laid
+// horizontally. Text extraction (poppler's, and so most viewers' search and
+// copy) reads slightly rotated runs as separate fragments and breaks lines
+// apart, while a horizontal run over a box a degree or two off still covers
+// the printed word.
+const maxUnrotatedSkew = 3.0
+
+// textAngle is the direction of a word's baseline in the stored image,
+// counter-clockwise degrees: the page's orientation plus the line's skew,
+// the skew dropped when it is small.
+func textAngle(orientation int, skew float64) float64 {
+	if math.Abs(skew) < maxUnrotatedSkew {
+		return float64(orientation)
+	}
+	return float64(orientation) + skew
 }
 
 // scanXMP writes the scan protocol into the PDF's metadata, so the
