@@ -69,7 +69,9 @@ func Connect(ctx context.Context, cfg config.Config, log *slog.Logger, need Need
 			return nil, fmt.Errorf("records store: %w", err)
 		}
 	}
-	if need.Blobs {
+	// The web server serves downloads when a blob directory is configured,
+	// and works without one.
+	if need.Blobs || cfg.Blob.Dir != "" {
 		if d.Blobs, err = blob.NewFS(cfg.Blob.Dir); err != nil {
 			return nil, err
 		}

@@ -130,7 +130,7 @@ func (d *Deps) runHTTP(ctx context.Context, opts RunOptions) error {
 	checks = append(checks, opts.ExtraChecks...)
 	d.Metrics.MustRegister(newRegisterCollector(d.Store))
 	srv := &http.Server{
-		Handler:           (&web.Server{Register: d.Store, Checks: checks, Metrics: d.Metrics, Log: d.Log}).Handler(),
+		Handler:           (&web.Server{Register: d.Store, Blobs: d.Blobs, Checks: checks, Metrics: d.Metrics, Log: d.Log}).Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	ln := opts.HTTPListener

@@ -5,6 +5,8 @@ import (
 	"embed"
 	"errors"
 	"html/template"
+	"io"
+	"mime"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -13,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/aktenfluss/aktenfluss/internal/blob"
 	"github.com/aktenfluss/aktenfluss/internal/records"
 	"github.com/aktenfluss/aktenfluss/internal/store"
 )
@@ -40,6 +43,7 @@ type Register interface {
 	Events(ctx context.Context, objectType, objectID string) ([]store.AuditEvent, error)
 	Quarantined(ctx context.Context, f store.QuarantineFilter) ([]store.QuarantineItem, error)
 	CountQuarantined(ctx context.Context, f store.QuarantineFilter) (int, error)
+	Renditions(ctx context.Context, documentSHA256 string) ([]records.Rendition, error)
 }
 
 // Check is one readiness probe (records store, NATS, Temporal).
@@ -51,6 +55,8 @@ type Check struct {
 // Server serves the HTTP endpoints.
 type Server struct {
 	Register Register
+	// Blobs serves originals and renditions; nil hides the download links.
+	Blobs    blob.Store
 	Checks   []Check
 	Metrics  *prometheus.Registry
 	Log      *slog.Logger
@@ -69,6 +75,7 @@ func (s *Server) Handler() http.Handler {
 	}
 	mux.HandleFunc("GET /{$}", s.registerPage)
 	mux.HandleFunc("GET /documents/{number}", s.documentPage)
+	mux.HandleFunc("GET /documents/{number}/{kind}", s.download)
 	mux.HandleFunc("GET /quarantine", s.quarantinePage)
 	return securityHeaders(mux)
 }
@@ -165,8 +172,10 @@ func (s *Server) registerPage(w http.ResponseWriter, r *http.Request) {
 }
 
 type documentView struct {
-	Entry  records.RegisterEntry
-	Events []store.AuditEvent
+	Entry      records.RegisterEntry
+	Events     []store.AuditEvent
+	Renditions []records.Rendition
+	Downloads  bool
 }
 
 func (s *Server) documentPage(w http.ResponseWriter, r *http.Request) {
@@ -189,7 +198,69 @@ func (s *Server) documentPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, "audit events", err)
 		return
 	}
-	s.render(w, "document.html", documentView{Entry: e, Events: events})
+	rends, err := s.Register.Renditions(r.Context(), e.SHA256)
+	if err != nil {
+		s.fail(w, "renditions", err)
+		return
+	}
+	s.render(w, "document.html", documentView{Entry: e, Events: events, Renditions: rends, Downloads: s.Blobs != nil})
+}
+
+// download serves the original ("original") or a rendition ("archival-pdf",
+// "text") of a document. The bytes are verified against their digest on the
+// way out, so a damaged blob fails instead of being delivered.
+func (s *Server) download(w http.ResponseWriter, r *http.Request) {
+	if s.Blobs == nil {
+		http.NotFound(w, r)
+		return
+	}
+	n, err := records.ParseRegisterNumber(r.PathValue("number"))
+	if err != nil {
+		http.Error(w, "Ungültige Eingangsnummer", http.StatusBadRequest)
+		return
+	}
+	e, err := s.Register.EntryByNumber(r.Context(), n)
+	if errors.Is(err, store.ErrNotFound) {
+		http.Error(w, "Kein Eintrag mit dieser Eingangsnummer", http.StatusNotFound)
+		return
+	}
+	if err != nil {
+		s.fail(w, "register entry", err)
+		return
+	}
+	kind := r.PathValue("kind")
+	digest, mediaType, name := e.SHA256, e.MediaType, e.OriginalName
+	if kind != "original" {
+		rends, err := s.Register.Renditions(r.Context(), e.SHA256)
+		if err != nil {
+			s.fail(w, "renditions", err)
+			return
+		}
+		digest = ""
+		for _, rd := range rends {
+			if string(rd.Kind) == kind {
+				digest, mediaType = rd.BlobSHA256, rd.MediaType
+				name = e.Number.String() + map[records.RenditionKind]string{records.RenditionArchivalPDF: "-pdfa.pdf", records.RenditionText: ".txt"}[rd.Kind]
+			}
+		}
+		if digest == "" {
+			http.Error(w, "Diese Fassung gibt es (noch) nicht", http.StatusNotFound)
+			return
+		}
+	}
+	rc, err := s.Blobs.Open(r.Context(), digest)
+	if err != nil {
+		s.fail(w, "open blob", err)
+		return
+	}
+	defer func() { _ = rc.Close() }()
+	w.Header().Set("Content-Type", mediaType)
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("inline", map[string]string{"filename": name}))
+	w.Header().Set("ETag", `"`+digest+`"`)
+	if _, err := io.Copy(w, rc); err != nil {
+		// Headers are out; all that is left is to log and cut the response.
+		s.logger().Error("download interrupted", "sha256", digest, "error", err)
+	}
 }
 
 func (s *Server) quarantinePage(w http.ResponseWriter, r *http.Request) {
