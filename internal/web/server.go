@@ -6,8 +6,8 @@ import (
 	"errors"
 	"html/template"
 	"io"
-	"mime"
 	"log/slog"
+	"mime"
 	"net/http"
 	"strconv"
 	"time"
@@ -56,10 +56,10 @@ type Check struct {
 type Server struct {
 	Register Register
 	// Blobs serves originals and renditions; nil hides the download links.
-	Blobs    blob.Store
-	Checks   []Check
-	Metrics  *prometheus.Registry
-	Log      *slog.Logger
+	Blobs   blob.Store
+	Checks  []Check
+	Metrics *prometheus.Registry
+	Log     *slog.Logger
 }
 
 // Handler returns the routes.
