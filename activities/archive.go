@@ -115,6 +115,12 @@ func (a *Archive) BuildArchive(ctx context.Context, in workflows.BuildArchiveInp
 	if in.ScanProtocol != nil {
 		proto = *in.ScanProtocol
 	}
+	if proto.ScannedAt == nil {
+		// Intake did not say when the paper was scanned; the receipt time
+		// is the closest fact we have (a scanner delivers right away).
+		at := in.ReceivedAt
+		proto.ScannedAt = &at
+	}
 	proto.Pages = len(pages)
 	if len(results) > 0 {
 		proto.DPI = results[0].DPI

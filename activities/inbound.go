@@ -36,6 +36,7 @@ type QuarantineSink interface {
 // Registry is the part of the records store the inbound activities use.
 type Registry interface {
 	Register(ctx context.Context, e records.NewEntry) (records.RegisterEntry, bool, error)
+	EntryBySHA256(ctx context.Context, sha256 string) (records.RegisterEntry, error)
 	SetKind(ctx context.Context, sha256 string, kind records.Kind, detail string) error
 	SetStatus(ctx context.Context, sha256 string, status records.Status) error
 	AppendEvent(ctx context.Context, ev store.AuditEvent) (bool, error)
@@ -149,7 +150,22 @@ func (a *Inbound) DetectKind(ctx context.Context, in workflows.DetectKindInput) 
 }
 
 // MarkFailed records that a registered document could not be processed.
+// The document stays in the register (its receipt is a legal fact) with
+// status failed, and is listed in the quarantine with the reason. A retry
+// of the activity finds the status already failed and adds no second
+// quarantine item.
 func (a *Inbound) MarkFailed(ctx context.Context, in workflows.MarkFailedInput) error {
+	if in.Document != nil {
+		e, err := a.Registry.EntryBySHA256(ctx, in.SHA256)
+		if err != nil {
+			return err
+		}
+		if e.Status != records.StatusFailed {
+			if err := a.quarantine(ctx, in.WorkflowID, "unreadable", in.Step+": "+in.Reason, *in.Document); err != nil {
+				return err
+			}
+		}
+	}
 	if err := a.Registry.SetStatus(ctx, in.SHA256, records.StatusFailed); err != nil {
 		return err
 	}
@@ -160,7 +176,13 @@ func (a *Inbound) MarkFailed(ctx context.Context, in workflows.MarkFailedInput) 
 // intake envelope as payload so that `aktenfluss quarantine retry` can feed
 // it in again once the cause is fixed.
 func (a *Inbound) Quarantine(ctx context.Context, in workflows.QuarantineInput) error {
-	d := in.Document
+	if err := a.quarantine(ctx, in.WorkflowID, in.Reason, in.Message, in.Document); err != nil {
+		return err
+	}
+	return a.event(ctx, in.WorkflowID, "document.quarantined", in.Document.SHA256, map[string]any{"reason": in.Reason, "message": in.Message})
+}
+
+func (a *Inbound) quarantine(ctx context.Context, workflowID, reason, message string, d workflows.InboundInput) error {
 	payload, err := json.Marshal(intake.Envelope{
 		V: intake.EnvelopeVersion, SHA256: d.SHA256, Size: d.Size, MediaType: d.MediaType, OriginalName: d.OriginalName,
 		Source: d.Source, ReceivedAt: d.ReceivedAt, ScanProtocol: d.ScanProtocol, Object: d.Object,
@@ -169,11 +191,11 @@ func (a *Inbound) Quarantine(ctx context.Context, in workflows.QuarantineInput) 
 		return fmt.Errorf("quarantine %s: %w", d.SHA256, err)
 	}
 	if _, err := a.Quarantined.AddQuarantine(ctx, store.QuarantineItem{
-		Reason: in.Reason, Message: in.Message, Subject: "workflow:" + in.WorkflowID, Payload: payload, SHA256: d.SHA256,
+		Reason: reason, Message: message, Subject: "workflow:" + workflowID, Payload: payload, SHA256: d.SHA256,
 	}); err != nil {
 		return fmt.Errorf("quarantine %s: %w", d.SHA256, err)
 	}
-	return a.event(ctx, in.WorkflowID, "document.quarantined", d.SHA256, map[string]any{"reason": in.Reason, "message": in.Message})
+	return nil
 }
 
 func isUnreadable(err error) bool {

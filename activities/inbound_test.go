@@ -120,10 +120,14 @@ func TestActivitiesAreIdempotent(t *testing.T) {
 	if numbers[0] != numbers[1] {
 		t.Fatalf("second Register gave another number: %v", numbers)
 	}
+	doc := workflows.InboundInput{SHA256: d, Size: int64(len(data)), MediaType: "application/pdf", Source: records.SourceMailroom, ReceivedAt: time.Now().UTC(), Object: d}
 	for range 2 {
-		if _, err := f.env.ExecuteActivity(f.acts.MarkFailed, workflows.MarkFailedInput{WorkflowID: wfID, SHA256: d, Step: "detect", Reason: "test"}); err != nil {
+		if _, err := f.env.ExecuteActivity(f.acts.MarkFailed, workflows.MarkFailedInput{WorkflowID: wfID, SHA256: d, Step: "detect", Reason: "test", Document: &doc}); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if items, err := f.store.Quarantined(ctx, store.QuarantineFilter{}); err != nil || len(items) != 1 || items[0].Reason != "unreadable" {
+		t.Fatalf("quarantine after MarkFailed twice: %+v, %v", items, err)
 	}
 	if n, err := f.store.CountEntries(ctx, store.EntryFilter{}); err != nil || n != 1 {
 		t.Fatalf("%d entries, %v", n, err)

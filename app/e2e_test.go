@@ -486,6 +486,10 @@ func TestUnreadableDocumentIsRegisteredAndMarked(t *testing.T) {
 	if last.Action != "document.failed" || !bytes.Contains(last.Details, []byte(`"reason"`)) {
 		t.Fatalf("last audit event %s %s", last.Action, last.Details)
 	}
+	items, err := st.Quarantined(context.Background(), store.QuarantineFilter{})
+	if err != nil || len(items) != 1 || items[0].Reason != "unreadable" || items[0].SHA256 != env.SHA256 || items[0].Message == "" {
+		t.Fatalf("quarantine: %+v, %v", items, err)
+	}
 	waitFor(t, "the workflow to complete", 30*time.Second, func() (bool, error) {
 		tc, err := client.Dial(client.Options{HostPort: dev.info.Temporal})
 		if err != nil {

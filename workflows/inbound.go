@@ -92,7 +92,7 @@ func InboundDocument(ctx workflow.Context, in InboundInput) (InboundResult, erro
 		// mailroom sees it in the register instead of losing it.
 		res.Failed = appErr.Message()
 		status.Step = "failed"
-		mark := MarkFailedInput{WorkflowID: wfID, SHA256: in.SHA256, Step: "detect", Reason: appErr.Message()}
+		mark := MarkFailedInput{WorkflowID: wfID, SHA256: in.SHA256, Step: "detect", Reason: appErr.Message(), Document: &in}
 		if err := workflow.ExecuteLocalActivity(ctx, ActivityMarkFailed, mark).Get(ctx, nil); err != nil {
 			return res, err
 		}
@@ -110,7 +110,7 @@ func InboundDocument(ctx workflow.Context, in InboundInput) (InboundResult, erro
 			}
 			res.Failed = appErr.Message()
 			status.Step = "failed"
-			mark := MarkFailedInput{WorkflowID: wfID, SHA256: in.SHA256, Step: "archive", Reason: appErr.Message()}
+			mark := MarkFailedInput{WorkflowID: wfID, SHA256: in.SHA256, Step: "archive", Reason: appErr.Message(), Document: &in}
 			if err := workflow.ExecuteLocalActivity(ctx, ActivityMarkFailed, mark).Get(ctx, nil); err != nil {
 				return res, err
 			}

@@ -83,6 +83,10 @@ type MarkFailedInput struct {
 	SHA256     string `json:"sha256"`
 	Step       string `json:"step"`
 	Reason     string `json:"reason"`
+	// Document, when set, also lists the document in the quarantine, where
+	// the mailroom looks for what needs a person (an encrypted PDF, a page
+	// whose text could not be read).
+	Document *InboundInput `json:"document,omitempty"`
 }
 
 // QuarantineInput puts a document whose original could not be stored into

@@ -1,5 +1,6 @@
 // Package ocr recognises the text of scanned pages with Tesseract, through
-// gosseract. It is the only package of the project that uses cgo.
+// a small binding to Tesseract's C API and leptonica (tess.go). It is the
+// only package of the project that uses cgo.
 //
 // An Engine is a pool of Tesseract instances, one per CPU by default, each
 // created once with its language models loaded and reused for every page.

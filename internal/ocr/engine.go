@@ -5,9 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"strings"
 	"sync"
-
-	"github.com/otiai10/gosseract/v2"
 )
 
 // Sentinel errors. Errors returned by this package wrap one of them where
@@ -145,7 +144,7 @@ func (e *Engine) Recognize(ctx context.Context, img Image) (Page, error) {
 	defer e.release(w)
 
 	dpi := tesseractDPI(img.DPI)
-	page, err := w.recognize(img.Data, dpi, gosseract.PSM_AUTO)
+	page, err := w.recognize(img.Data, dpi, psmAuto)
 	if err != nil {
 		return Page{}, err
 	}
@@ -154,7 +153,7 @@ func (e *Engine) Recognize(ctx context.Context, img Image) (Page, error) {
 			// The caller gave up; do not spend another pass on the page.
 			return Page{}, fmt.Errorf("ocr: %w", err)
 		}
-		rotated, err := w.recognize(img.Data, dpi, gosseract.PSM_AUTO_OSD)
+		rotated, err := w.recognize(img.Data, dpi, psmAutoOSD)
 		if err != nil {
 			return Page{}, err
 		}
@@ -222,20 +221,22 @@ func (e *Engine) release(w *worker) {
 	e.workers <- w
 }
 
-// worker owns one gosseract client. It is used by one goroutine at a time.
+// worker owns one Tesseract instance. It is used by one goroutine at a
+// time.
 type worker struct {
-	client *gosseract.Client
-	psm    gosseract.PageSegMode
-	dpi    string
+	tess *tessAPI
+	psm  pageSegMode // as last set on tess
+	dpi  string      // user_defined_dpi as last set on tess
 }
 
 // tesseractInit serialises the initialisation of Tesseract instances in
-// the process: gosseract redirects the process's stderr while one
-// initialises, and two such redirections must not overlap.
+// the process. Instances are independent once loaded; loading them one at
+// a time keeps the peak of memory and disk reads down and needs no trust
+// in the thread safety of Tesseract's model loading.
 var tesseractInit sync.Mutex
 
-// blankPGM is a small white page, used to make Tesseract load its models
-// when the worker starts.
+// blankPGM is a small white page, used to make Tesseract load its
+// orientation model when the worker starts.
 var blankPGM = func() []byte {
 	const n = 64
 	b := []byte("P5 64 64 255\n")
@@ -246,33 +247,25 @@ var blankPGM = func() []byte {
 }()
 
 func newWorker(langs []string, opts Options) (*worker, error) {
-	c := gosseract.NewClient()
-	w := &worker{client: c}
+	tess, err := initTesseract(strings.Join(langs, "+"), opts.TessdataDir)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInternal, err)
+	}
+	w := &worker{tess: tess}
 	ok := false
 	defer func() {
 		if !ok {
 			w.close()
 		}
 	}()
-	if err := c.SetLanguage(langs...); err != nil {
-		return nil, err
-	}
-	if opts.TessdataDir != "" {
-		if err := c.SetTessdataPrefix(opts.TessdataDir); err != nil {
-			return nil, err
-		}
-	}
-	// Tesseract's progress chatter ("Estimating resolution", "Detected N
-	// diacritics") is not for our logs; failures come back as errors.
-	if err := c.DisableOutput(); err != nil {
-		return nil, err
-	}
-	if err := w.initialise(); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInternal, err)
-	}
+	// The library default is a single block of text; the tesseract command
+	// line, and this package, analyse the page layout.
+	w.tess.setPageSegMode(psmAuto)
+	w.psm = psmAuto
+	w.dpi = "0" // Tesseract's default: the header or an estimate
 	if opts.DetectOrientation {
 		// Loads osd.traineddata now instead of on the first rotated page.
-		if _, err := w.recognizeHOCR(blankPGM, "300", gosseract.PSM_AUTO_OSD); err != nil {
+		if _, err := w.recognizeHOCR(blankPGM, "300", psmAutoOSD); err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrInternal, err)
 		}
 	}
@@ -280,39 +273,21 @@ func newWorker(langs []string, opts Options) (*worker, error) {
 	return w, nil
 }
 
-// initialise recognises a blank page, which makes gosseract initialise
-// Tesseract and load the models. The page segmentation mode can only be
-// set after that: the first initialisation replaces Tesseract's parameters,
-// leaving its library default (single block) in place of ours.
-func (w *worker) initialise() error {
+func initTesseract(languages, datapath string) (*tessAPI, error) {
 	tesseractInit.Lock()
 	defer tesseractInit.Unlock()
+	// Loading the models starts no OpenMP work, but keep every Tesseract
+	// call of this package on a thread with the OpenMP limit.
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	serialOpenMP()
-
-	c := w.client
-	if err := c.SetImageFromBytes(blankPGM); err != nil {
-		return err
-	}
-	if err := c.SetVariable("user_defined_dpi", "300"); err != nil {
-		return err
-	}
-	if _, err := c.HOCRText(); err != nil {
-		return err
-	}
-	w.dpi = "300"
-	if err := c.SetPageSegMode(gosseract.PSM_AUTO); err != nil {
-		return err
-	}
-	w.psm = gosseract.PSM_AUTO
-	return nil
+	return newTessAPI(datapath, languages)
 }
 
 // recognize runs one recognition pass and turns its hOCR into a Page.
-// A panic on the Go side (gosseract's wrapper, the hOCR parser) becomes an
-// error; a crash inside Tesseract itself cannot be caught.
-func (w *worker) recognize(data []byte, dpi string, psm gosseract.PageSegMode) (page Page, err error) {
+// A panic on the Go side (the binding, the hOCR parser) becomes an error;
+// a crash inside Tesseract itself cannot be caught.
+func (w *worker) recognize(data []byte, dpi string, psm pageSegMode) (page Page, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			page, err = Page{}, fmt.Errorf("%w: panic in ocr: %v", ErrInternal, r)
@@ -324,9 +299,9 @@ func (w *worker) recognize(data []byte, dpi string, psm gosseract.PageSegMode) (
 	}
 	h, err := parseHOCR(doc)
 	if errors.Is(err, errEmptyHOCR) {
-		// gosseract does not report leptonica's read failure; Tesseract
-		// then has no image and returns nothing.
-		return Page{}, fmt.Errorf("%w: image data could not be decoded", ErrInvalidImage)
+		// Not seen: an image leptonica cannot read is refused before
+		// recognition. Keep the meaning it had: nothing to recognise.
+		return Page{}, fmt.Errorf("%w: tesseract found no page in the image", ErrInvalidImage)
 	}
 	if err != nil {
 		return Page{}, fmt.Errorf("%w: %w", ErrInternal, err)
@@ -334,30 +309,24 @@ func (w *worker) recognize(data []byte, dpi string, psm gosseract.PageSegMode) (
 	return h.toPage(), nil
 }
 
-func (w *worker) recognizeHOCR(data []byte, dpi string, psm gosseract.PageSegMode) (string, error) {
+func (w *worker) recognizeHOCR(data []byte, dpi string, psm pageSegMode) (string, error) {
 	// All Tesseract calls of this pass on one OS thread: the OpenMP limit
 	// is a property of the thread.
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	serialOpenMP()
 
-	c := w.client
-	if err := c.SetImageFromBytes(data); err != nil {
-		return "", fmt.Errorf("%w: %w", ErrInvalidImage, err)
-	}
 	if dpi != w.dpi {
-		if err := c.SetVariable("user_defined_dpi", dpi); err != nil {
-			return "", fmt.Errorf("set dpi: %w", err)
+		if err := w.tess.setVariable("user_defined_dpi", dpi); err != nil {
+			return "", fmt.Errorf("%w: set dpi: %w", ErrInternal, err)
 		}
 		w.dpi = dpi
 	}
 	if psm != w.psm {
-		if err := c.SetPageSegMode(psm); err != nil {
-			return "", fmt.Errorf("set page segmentation mode: %w", err)
-		}
+		w.tess.setPageSegMode(psm)
 		w.psm = psm
 	}
-	doc, err := c.HOCRText()
+	doc, err := w.tess.recognizeHOCR(data)
 	if err != nil {
 		return "", fmt.Errorf("tesseract: %w", err)
 	}
@@ -365,8 +334,6 @@ func (w *worker) recognizeHOCR(data []byte, dpi string, psm gosseract.PageSegMod
 }
 
 func (w *worker) close() {
-	if w.client != nil {
-		_ = w.client.Close() // always nil in gosseract v2.4.1
-		w.client = nil
-	}
+	w.tess.close()
+	w.tess = nil
 }

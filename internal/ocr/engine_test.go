@@ -395,10 +395,10 @@ func TestEngineClose(t *testing.T) {
 func TestRecognizeRecoversPanic(t *testing.T) {
 	e := newTestEngine(t, 1)
 	w := <-e.workers
-	client := w.client
-	w.client = nil // gosseract panics on a nil client
-	_, err := w.recognize(letterG4(t), "300", 3)
-	w.client = client
+	tess := w.tess
+	w.tess = nil // the binding panics on a closed instance
+	_, err := w.recognize(letterG4(t), "300", psmAuto)
+	w.tess = tess
 	e.workers <- w
 	require.ErrorIs(t, err, ErrInternal)
 	assert.True(t, errors.Is(err, ErrInternal))

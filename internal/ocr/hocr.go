@@ -12,12 +12,10 @@ import (
 	"strings"
 )
 
-// hOCR is the one output we take from Tesseract per page. gosseract
-// re-runs recognition for every result call (Text, HOCRText,
-// GetBoundingBoxes each set the image again), so asking for words and text
-// separately would double the cost of a page; the hOCR of a single pass
-// carries words, confidences, line and paragraph structure, baselines and
-// the text angle of rotated blocks.
+// hOCR is the one output we take from Tesseract per page, after a single
+// recognition pass: it carries words, confidences, line and paragraph
+// structure, baselines and the text angle of rotated blocks, so one result
+// string (freed at once, see tess.go) gives everything a Page holds.
 
 // hocrLine is one ocr_line (or ocr_header, ocr_caption, ocr_textfloat).
 type hocrLine struct {
@@ -43,8 +41,8 @@ type hocrPage struct {
 	pars          []hocrPar
 }
 
-// errEmptyHOCR means Tesseract produced no page at all, which happens when
-// leptonica could not read the image (gosseract then runs on a nil Pix).
+// errEmptyHOCR means Tesseract produced no page at all. An image leptonica
+// cannot read is refused before recognition, so this is not expected.
 var errEmptyHOCR = errors.New("no ocr_page in hocr")
 
 // parseHOCR reads the hOCR of one page as produced by TessBaseAPI::GetHOCRText.

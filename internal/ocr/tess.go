@@ -84,7 +84,9 @@ func (t *tessAPI) handle() *C.TessBaseAPI {
 var quietTesseract = sync.OnceFunc(func() {
 	h := C.TessBaseAPICreate()
 	defer C.TessBaseAPIDelete(h)
-	setVariable(h, "debug_file", "/dev/null") //nolint:errcheck // a known parameter; at worst Tesseract stays chatty
+	// A known parameter: this cannot fail, and if it did Tesseract would
+	// only stay chatty.
+	_ = setVariable(h, "debug_file", "/dev/null")
 })
 
 // newTessAPI creates a Tesseract instance and loads the models for

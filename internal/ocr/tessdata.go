@@ -6,14 +6,12 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-
-	"github.com/otiai10/gosseract/v2"
 )
 
 // checkLanguages makes sure every model the engine will load exists before
 // Tesseract is initialised. A missing model otherwise surfaces as an opaque
-// init failure, and gosseract captures Tesseract's complaint about it in a
-// fixed 512-byte buffer, which a long tessdata path can overrun.
+// init failure: Tesseract's complaint about it goes to its debug_file,
+// which this package points at /dev/null (see tess.go).
 func checkLanguages(langs []string, tessdataDir string) error {
 	var (
 		have  func(lang string) bool
@@ -32,7 +30,7 @@ func checkLanguages(langs []string, tessdataDir string) error {
 		}
 		where = "Tesseract's tessdata directory (TESSDATA_PREFIX or the built-in default)"
 		have = func(lang string) bool {
-			// gosseract lists only the top level; models in subdirectories
+			// Only the top level is listed; models in subdirectories
 			// (script/Latin) are left to Tesseract's own check.
 			return strings.Contains(lang, "/") || slices.Contains(installed, lang)
 		}
@@ -46,13 +44,25 @@ func checkLanguages(langs []string, tessdataDir string) error {
 	return nil
 }
 
-// defaultLanguages asks Tesseract which models its default data path holds.
-// gosseract answers through a static TessBaseAPI in C, initialised on every
-// call, so it shares the lock of all Tesseract initialisations.
+// defaultLanguages lists the models in Tesseract's default data path.
+// Finding the path initialises a Tesseract instance, so it shares the lock
+// of all Tesseract initialisations.
 func defaultLanguages() ([]string, error) {
 	tesseractInit.Lock()
-	defer tesseractInit.Unlock()
-	return gosseract.GetAvailableLanguages()
+	dir := defaultDatapath()
+	tesseractInit.Unlock()
+	if dir == "" {
+		return nil, fmt.Errorf("tesseract reports no data path")
+	}
+	files, err := filepath.Glob(filepath.Join(dir, "*.traineddata"))
+	if err != nil {
+		return nil, err
+	}
+	langs := make([]string, 0, len(files))
+	for _, f := range files {
+		langs = append(langs, strings.TrimSuffix(filepath.Base(f), ".traineddata"))
+	}
+	return langs, nil
 }
 
 // debianPackage names the package that ships a model: tesseract-ocr-deu,
