@@ -84,19 +84,7 @@ func InboundDocument(ctx workflow.Context, in InboundInput) (InboundResult, erro
 	var kind DetectKindOutput
 	err = workflow.ExecuteLocalActivity(ctx, ActivityDetectKind, DetectKindInput{WorkflowID: wfID, Original: original}).Get(ctx, &kind)
 	if err != nil {
-		var appErr *temporal.ApplicationError
-		if !errors.As(err, &appErr) || !appErr.NonRetryable() {
-			return res, err
-		}
-		// The document is registered but cannot be read: record why, so the
-		// mailroom sees it in the register instead of losing it.
-		res.Failed = appErr.Message()
-		status.Step = "failed"
-		mark := MarkFailedInput{WorkflowID: wfID, SHA256: in.SHA256, Step: "detect", Reason: appErr.Message(), Document: &in}
-		if err := workflow.ExecuteLocalActivity(ctx, ActivityMarkFailed, mark).Get(ctx, nil); err != nil {
-			return res, err
-		}
-		return res, nil
+		return res, markFailed(ctx, in, wfID, "detect", err, &res, &status)
 	}
 	res.Kind, res.KindDetail = kind.Kind, kind.Detail
 	status.Kind = kind.Kind
@@ -104,22 +92,27 @@ func InboundDocument(ctx workflow.Context, in InboundInput) (InboundResult, erro
 	if workflow.GetVersion(ctx, ChangeArchive, workflow.DefaultVersion, 1) == 1 {
 		archive, err := makeArchive(ctx, in, wfID, original, kind, &status)
 		if err != nil {
-			var appErr *temporal.ApplicationError
-			if !errors.As(err, &appErr) || !appErr.NonRetryable() {
-				return res, err
-			}
-			res.Failed = appErr.Message()
-			status.Step = "failed"
-			mark := MarkFailedInput{WorkflowID: wfID, SHA256: in.SHA256, Step: "archive", Reason: appErr.Message(), Document: &in}
-			if err := workflow.ExecuteLocalActivity(ctx, ActivityMarkFailed, mark).Get(ctx, nil); err != nil {
-				return res, err
-			}
-			return res, nil
+			return res, markFailed(ctx, in, wfID, "archive", err, &res, &status)
 		}
 		res.Archive = archive
 	}
 	status.Step = "done"
 	return res, nil
+}
+
+// markFailed handles a failed step: an error that no retry fixes (an
+// unreadable document) is recorded — the document stays registered, marked
+// failed and listed in the quarantine, so the mailroom sees it instead of
+// losing it — and the run completes; any other error fails the run.
+func markFailed(ctx workflow.Context, in InboundInput, wfID, step string, err error, res *InboundResult, status *InboundStatus) error {
+	var appErr *temporal.ApplicationError
+	if !errors.As(err, &appErr) || !appErr.NonRetryable() {
+		return err
+	}
+	res.Failed = appErr.Message()
+	status.Step = "failed"
+	mark := MarkFailedInput{WorkflowID: wfID, SHA256: in.SHA256, Step: step, Reason: appErr.Message(), Document: &in}
+	return workflow.ExecuteLocalActivity(ctx, ActivityMarkFailed, mark).Get(ctx, nil)
 }
 
 // makeArchive produces the archival PDF/A and the text of a document: page

@@ -179,18 +179,8 @@ type documentView struct {
 }
 
 func (s *Server) documentPage(w http.ResponseWriter, r *http.Request) {
-	n, err := records.ParseRegisterNumber(r.PathValue("number"))
-	if err != nil {
-		http.Error(w, "Ungültige Eingangsnummer", http.StatusBadRequest)
-		return
-	}
-	e, err := s.Register.EntryByNumber(r.Context(), n)
-	if errors.Is(err, store.ErrNotFound) {
-		http.Error(w, "Kein Eintrag mit dieser Eingangsnummer", http.StatusNotFound)
-		return
-	}
-	if err != nil {
-		s.fail(w, "register entry", err)
+	e, ok := s.entry(w, r)
+	if !ok {
 		return
 	}
 	events, err := s.Register.Events(r.Context(), "document", e.SHA256)
@@ -206,6 +196,26 @@ func (s *Server) documentPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, "document.html", documentView{Entry: e, Events: events, Renditions: rends, Downloads: s.Blobs != nil})
 }
 
+// entry finds the register entry named in the path, or answers the
+// request with the reason it cannot.
+func (s *Server) entry(w http.ResponseWriter, r *http.Request) (records.RegisterEntry, bool) {
+	n, err := records.ParseRegisterNumber(r.PathValue("number"))
+	if err != nil {
+		http.Error(w, "Ungültige Eingangsnummer", http.StatusBadRequest)
+		return records.RegisterEntry{}, false
+	}
+	e, err := s.Register.EntryByNumber(r.Context(), n)
+	if errors.Is(err, store.ErrNotFound) {
+		http.Error(w, "Kein Eintrag mit dieser Eingangsnummer", http.StatusNotFound)
+		return records.RegisterEntry{}, false
+	}
+	if err != nil {
+		s.fail(w, "register entry", err)
+		return records.RegisterEntry{}, false
+	}
+	return e, true
+}
+
 // download serves the original ("original") or a rendition ("archival-pdf",
 // "text") of a document. The bytes are verified against their digest on the
 // way out, so a damaged blob fails instead of being delivered.
@@ -214,18 +224,8 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	n, err := records.ParseRegisterNumber(r.PathValue("number"))
-	if err != nil {
-		http.Error(w, "Ungültige Eingangsnummer", http.StatusBadRequest)
-		return
-	}
-	e, err := s.Register.EntryByNumber(r.Context(), n)
-	if errors.Is(err, store.ErrNotFound) {
-		http.Error(w, "Kein Eintrag mit dieser Eingangsnummer", http.StatusNotFound)
-		return
-	}
-	if err != nil {
-		s.fail(w, "register entry", err)
+	e, ok := s.entry(w, r)
+	if !ok {
 		return
 	}
 	kind := r.PathValue("kind")
