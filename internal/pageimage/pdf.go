@@ -12,6 +12,8 @@ import (
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+
+	"github.com/aktenfluss/aktenfluss/internal/pdfread"
 )
 
 // minCoverage is the share of the visible page the one image must cover.
@@ -20,25 +22,9 @@ import (
 // born-digital page with a logo.
 const minCoverage = 0.5
 
-// pdfConfig builds the pdfcpu configuration by hand: model's
-// NewDefaultConfiguration creates a config directory under the user's
-// home, which a worker must not do, and api.DisableConfigDir would change
-// pdfcpu's package state for the whole process.
+// pdfConfig is the pdfcpu configuration for Open, bounded by lim.
 func pdfConfig(lim Limits) *model.Configuration {
-	limits := model.DefaultResourceLimits()
-	limits.MaxStreamBytes = min(limits.MaxStreamBytes, lim.MaxBytes)
-	limits.MaxDecodeBytes = min(limits.MaxDecodeBytes, lim.MaxDecodedBytes)
-	limits.MaxImageBytes = min(limits.MaxImageBytes, lim.MaxDecodedBytes)
-	return &model.Configuration{
-		Version:                   model.VersionStr,
-		Reader15:                  true,
-		ValidationMode:            model.ValidationRelaxed,
-		UnsupportedResourcePolicy: model.UnsupportedResourceSkip,
-		Eol:                       types.EolLF,
-		Cmd:                       model.LISTINFO,
-		Offline:                   true,
-		Limits:                    limits,
-	}
+	return pdfread.Config(lim.MaxBytes, lim.MaxDecodedBytes, lim.MaxDecodedBytes)
 }
 
 // openPDF reads a scanner PDF: one image per page, no text. All pages are

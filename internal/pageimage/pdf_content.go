@@ -1,12 +1,12 @@
 package pageimage
 
 import (
-	"bytes"
 	"fmt"
-	"strconv"
 
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+
+	"github.com/aktenfluss/aktenfluss/internal/pdfread"
 )
 
 // Walk limits for page content, independent of Limits because they guard
@@ -71,7 +71,7 @@ type gstate struct {
 }
 
 func (s *contentScan) run(content []byte, res types.Dict, gs gstate, depth int) error {
-	lx := lexer{b: content}
+	lx := pdfread.NewLexer(content)
 	var (
 		stack    []gstate
 		overflow int // q beyond maxGStateDepth, so Q stays balanced
@@ -82,25 +82,25 @@ func (s *contentScan) run(content []byte, res types.Dict, gs gstate, depth int) 
 		lastName string
 	)
 	for !s.decided() {
-		t := lx.next()
-		switch t.kind {
-		case tokEOF:
+		t := lx.Next()
+		switch t.Kind {
+		case pdfread.TokenEOF:
 			return nil
-		case tokNumber:
+		case pdfread.TokenNumber:
 			copy(nums[:], nums[1:])
-			nums[5] = t.number
+			nums[5] = t.Number
 			nnums++
 			continue
-		case tokString:
-			nonEmpty = nonEmpty || t.nonEmpty
+		case pdfread.TokenString:
+			nonEmpty = nonEmpty || t.NonEmpty
 			continue
-		case tokName:
-			lastName = t.text
+		case pdfread.TokenName:
+			lastName = t.Text
 			continue
-		case tokDelim:
+		case pdfread.TokenDelim:
 			continue
 		}
-		switch t.text {
+		switch t.Text {
 		case "q":
 			if len(stack) < maxGStateDepth {
 				stack = append(stack, gs)
@@ -136,7 +136,7 @@ func (s *contentScan) run(content []byte, res types.Dict, gs gstate, depth int) 
 				}
 			}
 		case "BI":
-			lx.skipInlineImage()
+			lx.SkipInlineImage()
 			s.paints = append(s.paints, paint{ctm: gs.ctm, inline: true})
 		}
 		nnums, nonEmpty, lastName = 0, false, ""
@@ -201,182 +201,4 @@ func dictEntry(xt *model.XRefTable, d types.Dict, key string) types.Dict {
 		return nil
 	}
 	return v
-}
-
-// The lexer below reads PDF content streams (ISO 32000-1, 7.2 and 7.8.2)
-// without building objects: numbers, names and operators are all the scan
-// needs, plus whether a string operand is empty.
-
-type tokKind int
-
-const (
-	tokEOF tokKind = iota
-	tokOperator
-	tokNumber
-	tokName
-	tokString
-	tokDelim // [ ] << >> { } and stray delimiters
-)
-
-type token struct {
-	kind     tokKind
-	text     string // operator, or name without "/"
-	number   float64
-	nonEmpty bool // strings: at least one byte or hex digit
-}
-
-type lexer struct {
-	b []byte
-	i int
-}
-
-func isSpace(c byte) bool {
-	return c == 0 || c == '\t' || c == '\n' || c == '\f' || c == '\r' || c == ' '
-}
-
-func isDelim(c byte) bool {
-	switch c {
-	case '(', ')', '<', '>', '[', ']', '{', '}', '/', '%':
-		return true
-	}
-	return false
-}
-
-func isRegular(c byte) bool { return !isSpace(c) && !isDelim(c) }
-
-func (lx *lexer) next() token {
-	for lx.i < len(lx.b) {
-		c := lx.b[lx.i]
-		switch {
-		case isSpace(c):
-			lx.i++
-		case c == '%':
-			for lx.i < len(lx.b) && lx.b[lx.i] != '\n' && lx.b[lx.i] != '\r' {
-				lx.i++
-			}
-		case c == '(':
-			return lx.literalString()
-		case c == '<':
-			if lx.i+1 < len(lx.b) && lx.b[lx.i+1] == '<' {
-				lx.i += 2
-				return token{kind: tokDelim}
-			}
-			return lx.hexString()
-		case c == '/':
-			lx.i++
-			start := lx.i
-			for lx.i < len(lx.b) && isRegular(lx.b[lx.i]) {
-				lx.i++
-			}
-			return token{kind: tokName, text: decodeName(lx.b[start:lx.i])}
-		case isDelim(c):
-			lx.i++
-			if c == '>' && lx.i < len(lx.b) && lx.b[lx.i] == '>' {
-				lx.i++
-			}
-			return token{kind: tokDelim}
-		default:
-			start := lx.i
-			for lx.i < len(lx.b) && isRegular(lx.b[lx.i]) {
-				lx.i++
-			}
-			word := lx.b[start:lx.i]
-			if c == '+' || c == '-' || c == '.' || (c >= '0' && c <= '9') {
-				if f, err := strconv.ParseFloat(string(word), 64); err == nil {
-					return token{kind: tokNumber, number: f}
-				}
-			}
-			return token{kind: tokOperator, text: string(word)}
-		}
-	}
-	return token{kind: tokEOF}
-}
-
-// literalString skips a (...) string with balanced parentheses and
-// backslash escapes.
-func (lx *lexer) literalString() token {
-	lx.i++
-	start, depth := lx.i, 1
-	for lx.i < len(lx.b) {
-		switch lx.b[lx.i] {
-		case '\\':
-			lx.i++
-		case '(':
-			depth++
-		case ')':
-			depth--
-			if depth == 0 {
-				n := lx.i - start
-				lx.i++
-				return token{kind: tokString, nonEmpty: n > 0}
-			}
-		}
-		lx.i++
-	}
-	lx.i = len(lx.b)
-	return token{kind: tokString, nonEmpty: len(lx.b) > start}
-}
-
-func (lx *lexer) hexString() token {
-	lx.i++
-	digits := false
-	for lx.i < len(lx.b) && lx.b[lx.i] != '>' {
-		c := lx.b[lx.i]
-		if (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') {
-			digits = true
-		}
-		lx.i++
-	}
-	if lx.i < len(lx.b) {
-		lx.i++
-	}
-	return token{kind: tokString, nonEmpty: digits}
-}
-
-// decodeName resolves #xx escapes in a name.
-func decodeName(raw []byte) string {
-	if bytes.IndexByte(raw, '#') < 0 {
-		return string(raw)
-	}
-	out := make([]byte, 0, len(raw))
-	for j := 0; j < len(raw); j++ {
-		if raw[j] == '#' && j+2 < len(raw) {
-			if v, err := strconv.ParseUint(string(raw[j+1:j+3]), 16, 8); err == nil {
-				out = append(out, byte(v))
-				j += 2
-				continue
-			}
-		}
-		out = append(out, raw[j])
-	}
-	return string(out)
-}
-
-// skipInlineImage skips "<dict> ID <data> EI" after BI. The data has no
-// length; its end is the first "EI" between white space, as in viewers.
-func (lx *lexer) skipInlineImage() {
-	for {
-		t := lx.next()
-		if t.kind == tokEOF {
-			return
-		}
-		if t.kind == tokOperator && t.text == "ID" {
-			break
-		}
-	}
-	lx.i++ // the white-space byte after ID
-	for lx.i < len(lx.b) {
-		j := bytes.Index(lx.b[lx.i:], []byte("EI"))
-		if j < 0 {
-			lx.i = len(lx.b)
-			return
-		}
-		at := lx.i + j
-		before := at > 0 && isSpace(lx.b[at-1])
-		after := at+2 >= len(lx.b) || isSpace(lx.b[at+2])
-		lx.i = at + 2
-		if before && after {
-			return
-		}
-	}
 }

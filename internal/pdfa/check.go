@@ -10,7 +10,8 @@ import (
 
 	"github.com/pdfcpu/pdfcpu/pkg/api"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
-	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+
+	"github.com/aktenfluss/aktenfluss/internal/pdfread"
 )
 
 // ErrUnreadable reports a file Check cannot read as PDF at all.
@@ -168,22 +169,10 @@ func newCheckRules() *ruleSet {
 	return s
 }
 
-// checkConfig is pdfcpu's configuration built by hand: its
-// NewDefaultConfiguration writes a config directory below the user's home,
-// and api.DisableConfigDir would change pdfcpu's state for the whole process.
+// checkConfig is the pdfcpu configuration for Check: pdfcpu's default
+// limits except for the decoded size of one stream.
 func checkConfig() *model.Configuration {
-	limits := model.DefaultResourceLimits()
-	limits.MaxDecodeBytes = maxCheckDecode
-	return &model.Configuration{
-		Version:                   model.VersionStr,
-		Reader15:                  true,
-		ValidationMode:            model.ValidationRelaxed,
-		UnsupportedResourcePolicy: model.UnsupportedResourceSkip,
-		Eol:                       types.EolLF,
-		Cmd:                       model.LISTINFO,
-		Offline:                   true,
-		Limits:                    limits,
-	}
+	return pdfread.Config(0, maxCheckDecode, 0)
 }
 
 // Check reads a PDF and tests it against the PDF/A-2/-3 rules listed in the

@@ -12,6 +12,7 @@ import (
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 
+	"github.com/aktenfluss/aktenfluss/internal/pdfread"
 	"github.com/aktenfluss/aktenfluss/internal/records"
 )
 
@@ -30,25 +31,9 @@ const (
 	maxFormsPerDoc   = 256
 )
 
-// pdfConfig builds the pdfcpu configuration by hand: model's
-// NewDefaultConfiguration creates a config directory under the user's
-// home, which a worker must not do, and api.DisableConfigDir would change
-// pdfcpu's package state for the whole process.
+// pdfConfig is the pdfcpu configuration for Detect, bounded by o.
 func pdfConfig(o Options) *model.Configuration {
-	limits := model.DefaultResourceLimits()
-	limits.MaxStreamBytes = min(limits.MaxStreamBytes, o.MaxPDFBytes)
-	limits.MaxDecodeBytes = min(limits.MaxDecodeBytes, o.MaxPDFDecodeBytes)
-	limits.MaxImageBytes = min(limits.MaxImageBytes, o.MaxPDFDecodeBytes)
-	return &model.Configuration{
-		Version:                   model.VersionStr,
-		Reader15:                  true,
-		ValidationMode:            model.ValidationRelaxed,
-		UnsupportedResourcePolicy: model.UnsupportedResourceSkip,
-		Eol:                       types.EolLF,
-		Cmd:                       model.LISTINFO,
-		Offline:                   true,
-		Limits:                    limits,
-	}
+	return pdfread.Config(o.MaxPDFBytes, o.MaxPDFDecodeBytes, o.MaxPDFDecodeBytes)
 }
 
 // detectPDF reads the PDF with pdfcpu (relaxed validation, no password),

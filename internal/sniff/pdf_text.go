@@ -3,10 +3,11 @@ package sniff
 import (
 	"bytes"
 	"fmt"
-	"strconv"
 
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+
+	"github.com/aktenfluss/aktenfluss/internal/pdfread"
 )
 
 // contentStats counts what the scanned content streams paint.
@@ -164,12 +165,13 @@ func (s *textScan) xobject(name string, res types.Dict, ts textState, depth int)
 	return s.scan(b, formRes, ts, depth+1)
 }
 
-// scanContent is a small lexer for PDF content streams (ISO 32000-1, 7.8.2
-// and 9.4). It does not build operand objects; it only tracks what decides
-// whether text is shown: BT/ET, Tf, Tr, q/Q, the text-show operators Tj,
-// TJ, ' and " with a non-empty string operand, Do and inline images.
+// scanContent runs a PDF content stream (ISO 32000-1, 7.8.2 and 9.4)
+// through pdfread's lexer. It does not build operand objects; it only
+// tracks what decides whether text is shown: BT/ET, Tf, Tr, q/Q, the
+// text-show operators Tj, TJ, ' and " with a non-empty string operand, Do
+// and inline images.
 func scanContent(b []byte, ts textState, stats *contentStats, onDo func(name string, ts textState) error) error {
-	lx := lexer{b: b}
+	lx := pdfread.NewLexer(b)
 	var (
 		stack      []textState
 		overflow   int // q beyond the stack cap, so Q stays balanced
@@ -180,24 +182,24 @@ func scanContent(b []byte, ts textState, stats *contentStats, onDo func(name str
 	)
 	const maxStack = 64
 	for {
-		t := lx.next()
-		switch t.kind {
-		case tokEOF:
+		t := lx.Next()
+		switch t.Kind {
+		case pdfread.TokenEOF:
 			return nil
-		case tokString:
-			nonEmpty = nonEmpty || t.nonEmpty
+		case pdfread.TokenString:
+			nonEmpty = nonEmpty || t.NonEmpty
 			continue
-		case tokName:
-			lastName = t.text
+		case pdfread.TokenName:
+			lastName = t.Text
 			continue
-		case tokNumber:
-			lastNumber = t.number
+		case pdfread.TokenNumber:
+			lastNumber = t.Number
 			continue
-		case tokOperator:
+		case pdfread.TokenOperator:
 		default:
 			continue
 		}
-		switch t.text {
+		switch t.Text {
 		case "BT":
 			inText = true
 		case "ET":
@@ -235,188 +237,9 @@ func scanContent(b []byte, ts textState, stats *contentStats, onDo func(name str
 				}
 			}
 		case "BI":
-			lx.skipInlineImage()
+			lx.SkipInlineImage()
 			stats.images++
 		}
 		nonEmpty, lastName, lastNumber = false, "", 0
-	}
-}
-
-type tokKind int
-
-const (
-	tokEOF tokKind = iota
-	tokOperator
-	tokNumber
-	tokName
-	tokString
-	tokDelim // [ ] << >> and stray delimiters
-)
-
-type token struct {
-	kind     tokKind
-	text     string // operator or name (without "/")
-	number   float64
-	nonEmpty bool // strings: at least one byte / hex digit
-}
-
-type lexer struct {
-	b []byte
-	i int
-}
-
-func isSpace(c byte) bool {
-	return c == 0 || c == '\t' || c == '\n' || c == '\f' || c == '\r' || c == ' '
-}
-
-func isDelim(c byte) bool {
-	switch c {
-	case '(', ')', '<', '>', '[', ']', '{', '}', '/', '%':
-		return true
-	}
-	return false
-}
-
-func isRegular(c byte) bool { return !isSpace(c) && !isDelim(c) }
-
-func (lx *lexer) next() token {
-	for lx.i < len(lx.b) {
-		c := lx.b[lx.i]
-		switch {
-		case isSpace(c):
-			lx.i++
-		case c == '%':
-			for lx.i < len(lx.b) && lx.b[lx.i] != '\n' && lx.b[lx.i] != '\r' {
-				lx.i++
-			}
-		case c == '(':
-			return lx.literalString()
-		case c == '<':
-			if lx.i+1 < len(lx.b) && lx.b[lx.i+1] == '<' {
-				lx.i += 2
-				return token{kind: tokDelim}
-			}
-			return lx.hexString()
-		case c == '>':
-			lx.i++
-			if lx.i < len(lx.b) && lx.b[lx.i] == '>' {
-				lx.i++
-			}
-			return token{kind: tokDelim}
-		case c == '/':
-			lx.i++
-			return token{kind: tokName, text: lx.name()}
-		case isDelim(c):
-			lx.i++
-			return token{kind: tokDelim}
-		default:
-			start := lx.i
-			for lx.i < len(lx.b) && isRegular(lx.b[lx.i]) {
-				lx.i++
-			}
-			word := lx.b[start:lx.i]
-			if c == '+' || c == '-' || c == '.' || (c >= '0' && c <= '9') {
-				if f, err := strconv.ParseFloat(string(word), 64); err == nil {
-					return token{kind: tokNumber, number: f}
-				}
-			}
-			return token{kind: tokOperator, text: string(word)}
-		}
-	}
-	return token{kind: tokEOF}
-}
-
-// literalString skips a (...) string with balanced parentheses and
-// backslash escapes.
-func (lx *lexer) literalString() token {
-	lx.i++ // (
-	start, depth := lx.i, 1
-	for lx.i < len(lx.b) {
-		switch lx.b[lx.i] {
-		case '\\':
-			lx.i++
-		case '(':
-			depth++
-		case ')':
-			depth--
-			if depth == 0 {
-				n := lx.i - start
-				lx.i++
-				return token{kind: tokString, nonEmpty: n > 0}
-			}
-		}
-		lx.i++
-	}
-	lx.i = len(lx.b)
-	return token{kind: tokString, nonEmpty: len(lx.b) > start}
-}
-
-func (lx *lexer) hexString() token {
-	lx.i++ // <
-	digits := false
-	for lx.i < len(lx.b) && lx.b[lx.i] != '>' {
-		c := lx.b[lx.i]
-		if (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') {
-			digits = true
-		}
-		lx.i++
-	}
-	if lx.i < len(lx.b) {
-		lx.i++ // >
-	}
-	return token{kind: tokString, nonEmpty: digits}
-}
-
-// name reads a name after "/", decoding #xx escapes.
-func (lx *lexer) name() string {
-	start := lx.i
-	for lx.i < len(lx.b) && isRegular(lx.b[lx.i]) {
-		lx.i++
-	}
-	raw := lx.b[start:lx.i]
-	if bytes.IndexByte(raw, '#') < 0 {
-		return string(raw)
-	}
-	out := make([]byte, 0, len(raw))
-	for j := 0; j < len(raw); j++ {
-		if raw[j] == '#' && j+2 < len(raw) {
-			if v, err := strconv.ParseUint(string(raw[j+1:j+3]), 16, 8); err == nil {
-				out = append(out, byte(v))
-				j += 2
-				continue
-			}
-		}
-		out = append(out, raw[j])
-	}
-	return string(out)
-}
-
-// skipInlineImage skips "<dict> ID <data> EI" after BI. The data is
-// binary and has no length, so the end is the first "EI" surrounded by
-// white space (what viewers do, too).
-func (lx *lexer) skipInlineImage() {
-	for {
-		t := lx.next()
-		if t.kind == tokEOF {
-			return
-		}
-		if t.kind == tokOperator && t.text == "ID" {
-			break
-		}
-	}
-	lx.i++ // the single white-space byte after ID
-	for lx.i < len(lx.b) {
-		j := bytes.Index(lx.b[lx.i:], []byte("EI"))
-		if j < 0 {
-			lx.i = len(lx.b)
-			return
-		}
-		at := lx.i + j
-		before := at > 0 && isSpace(lx.b[at-1])
-		after := at+2 >= len(lx.b) || isSpace(lx.b[at+2])
-		lx.i = at + 2
-		if before && after {
-			return
-		}
 	}
 }
