@@ -267,6 +267,7 @@ func TestRecognizeInvalidImage(t *testing.T) {
 		{"pgm truncated header", Image{Data: []byte("P5 2480")}},
 		{"tiff garbage", Image{Data: []byte("II*\x00garbage garbage garbage")}},
 		{"size disagrees with header", Image{Data: pngData, Width: w + 1, Height: h, DPI: 300}},
+		{"wider than tesseract takes", Image{Data: tooWidePGM(), DPI: 300}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -278,6 +279,12 @@ func TestRecognizeInvalidImage(t *testing.T) {
 	p, err := e.Recognize(context.Background(), Image{Data: pngData, DPI: 300})
 	require.NoError(t, err)
 	assert.Contains(t, p.Text, "Widerspruch")
+}
+
+// tooWidePGM is a valid image that leptonica reads and Tesseract refuses:
+// it takes at most 32767 pixels in either direction.
+func tooWidePGM() []byte {
+	return encodePGM(image.NewGray(image.Rect(0, 0, 40_000, 8)))
 }
 
 // pngHeader is a PNG signature and IHDR chunk claiming w×h grey pixels,

@@ -38,10 +38,15 @@ static int ocr_set_image(TessBaseAPI *api, const l_uint8 *data, size_t size) {
 }
 
 // ocr_c_heap_in_use is the number of bytes the C allocator has handed out
-// and not got back, over all arenas and mmapped chunks.
-static size_t ocr_c_heap_in_use(void) {
+// and not got back, over all arenas and mmapped chunks; -1 where that is
+// not known (mallinfo2 is glibc 2.33 or later).
+static long long ocr_c_heap_in_use(void) {
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
 	struct mallinfo2 mi = mallinfo2();
-	return mi.uordblks + mi.hblkhd;
+	return (long long)(mi.uordblks + mi.hblkhd);
+#else
+	return -1;
+#endif
 }
 */
 import "C"
@@ -177,7 +182,7 @@ func (t *tessAPI) close() {
 }
 
 // cHeapInUse is the number of bytes the C allocator (glibc malloc) has
-// handed out and not got back, for the leak test.
+// handed out and not got back, for the leak test; -1 without glibc.
 func cHeapInUse() int64 {
 	return int64(C.ocr_c_heap_in_use())
 }
