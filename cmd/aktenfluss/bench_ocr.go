@@ -265,19 +265,22 @@ func runOurs(ctx context.Context, docs []corpusDoc, dir string, jobs int, gate s
 	return run, nil
 }
 
-// wordsFound counts the recognised words that appear, in order, in the text
-// pdftotext extracts from the PDF's text layer.
+// wordsFound counts the recognised words that pdftotext -layout extracts
+// from the PDF's text layer, as a multiset: -layout interleaves blocks
+// that stand side by side (an address beside the reference block), so the
+// order differs from OCR's reading order without any word being misplaced.
 func wordsFound(pages []convert.PageResult, layer string) (found, total int) {
-	extracted := strings.Fields(layer)
-	j := 0
+	extracted := map[string]int{}
+	for _, w := range strings.Fields(layer) {
+		extracted[w]++
+	}
 	for _, p := range pages {
 		for _, w := range p.Words {
-			total++
-			for k := j; k < len(extracted) && k < j+50; k++ {
-				if extracted[k] == w.Text {
+			for _, part := range strings.Fields(w.Text) {
+				total++
+				if extracted[part] > 0 {
+					extracted[part]--
 					found++
-					j = k + 1
-					break
 				}
 			}
 		}
