@@ -33,8 +33,10 @@ demo: deps build
 
 # Unit and integration tests: real embedded NATS, real embedded Temporal,
 # SQLite and PostgreSQL (DATABASE_URL or 127.0.0.1:5432/test).
+# -p 1: the end-to-end tests run real Tesseract, Temporal and NATS; one
+# package at a time keeps them from starving each other on two cores.
 test:
-	$(GO) test -count=1 -timeout 20m ./...
+	$(GO) test -count=1 -p 1 -timeout 20m ./...
 
 test-short:
 	$(GO) test -count=1 -short ./...
