@@ -79,6 +79,12 @@ func eventually(t *testing.T, what string, cond func() bool) {
 }
 
 func TestMailroomCommands(t *testing.T) {
+	// Client commands prefer NATS_URL and DATABASE_URL over the dev stack
+	// in --data-dir; CI exports DATABASE_URL for the store's PostgreSQL
+	// suite, which must not redirect these commands.
+	for _, k := range []string{"NATS_URL", "DATABASE_URL", "TEMPORAL_ADDRESS", "AKTENFLUSS_BLOB_DIR"} {
+		t.Setenv(k, "")
+	}
 	info := startDev(t)
 	dir := info.DataDir
 	files := t.TempDir()
