@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"strings"
 	"time"
 
@@ -202,7 +201,7 @@ func (a *Archive) ArchivePDF(ctx context.Context, in workflows.ArchivePDFInput) 
 			return workflows.ArchiveOutput{}, err
 		}
 	}
-	text, err := pdfText(ctx, f.Name())
+	text, err := convert.ExtractText(ctx, f.Name())
 	if err != nil {
 		return workflows.ArchiveOutput{}, err
 	}
@@ -215,21 +214,6 @@ func (a *Archive) ArchivePDF(ctx context.Context, in workflows.ArchivePDFInput) 
 	return out, a.event(ctx, in.WorkflowID, "document.archived", in.Original.SHA256, map[string]any{
 		"pdf_sha256": out.PDF.SHA256, "text_sha256": out.Text.SHA256, "pdfa": conversion,
 	})
-}
-
-// pdfText extracts the text layer of a born-digital PDF with pdftotext
-// (poppler-utils), pages separated by form feeds.
-func pdfText(ctx context.Context, path string) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "pdftotext", "-enc", "UTF-8", "-layout", path, "-")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return "", fmt.Errorf("pdftotext: %w: %s", err, strings.TrimSpace(stderr.String()))
-	}
-	return string(out), nil
 }
 
 func (a *Archive) storeRenditions(ctx context.Context, original string, pdf []byte, text string) (workflows.ArchiveOutput, error) {

@@ -133,7 +133,13 @@ func convertBornDigital(ctx context.Context, in, out, textOut string, stdout io.
 		return err
 	}
 	if textOut != "" {
-		fmt.Fprintln(stdout, "Hinweis: PDF mit Textebene – keine OCR; Text mit pdftotext entnehmen.")
+		text, err := convert.ExtractText(ctx, in)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(textOut, []byte(text), 0o644); err != nil {
+			return err
+		}
 	}
 	fmt.Fprintf(stdout, "%s: PDF mit Textebene, %s\n", out, how)
 	return nil

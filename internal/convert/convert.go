@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os/exec"
 	"sort"
 	"strconv"
 	"strings"
@@ -328,4 +329,20 @@ feed:
 		return nil, firstErr
 	}
 	return results, ctx.Err()
+}
+
+// ExtractText reads the text layer of a born-digital PDF with pdftotext
+// (poppler-utils), pages separated by form feeds, as the text rendition of
+// a document that needs no OCR.
+func ExtractText(ctx context.Context, path string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "pdftotext", "-enc", "UTF-8", "-layout", path, "-")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("pdftotext: %w: %s", err, strings.TrimSpace(stderr.String()))
+	}
+	return string(out), nil
 }
