@@ -1,0 +1,279 @@
+package einvoice
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Syntax names the XML syntax an invoice arrived in. The strings are the
+// ones the project's inspection output uses.
+type Syntax string
+
+// Supported syntaxes.
+const (
+	SyntaxUBLInvoice    Syntax = "UBL-Invoice"
+	SyntaxUBLCreditNote Syntax = "UBL-CreditNote"
+	SyntaxCII           Syntax = "CII"
+)
+
+// Invoice is the EN 16931 semantic model of one invoice or credit note.
+// Dates are ISO "YYYY-MM-DD" strings as written (CII format 102 converted);
+// other date formats are kept verbatim. Optional amounts are pointers so
+// "absent" and "0" stay distinguishable, which the validation rules need.
+type Invoice struct {
+	Syntax Syntax `json:"syntax"`
+
+	Number              string            `json:"number"`                          // BT-1
+	IssueDate           string            `json:"issue_date"`                      // BT-2
+	TypeCode            string            `json:"type_code"`                       // BT-3
+	CurrencyCode        string            `json:"currency_code"`                   // BT-5
+	TaxCurrencyCode     string            `json:"tax_currency_code,omitempty"`     // BT-6
+	TaxPointDate        string            `json:"tax_point_date,omitempty"`        // BT-7
+	DueDate             string            `json:"due_date,omitempty"`              // BT-9
+	BuyerReference      string            `json:"buyer_reference,omitempty"`       // BT-10, Leitweg-ID
+	ProjectReference    string            `json:"project_reference,omitempty"`     // BT-11
+	ContractReference   string            `json:"contract_reference,omitempty"`    // BT-12
+	OrderReference      string            `json:"order_reference,omitempty"`       // BT-13
+	SalesOrderReference string            `json:"sales_order_reference,omitempty"` // BT-14
+	ReceivingAdviceRef  string            `json:"receiving_advice_ref,omitempty"`  // BT-15
+	DespatchAdviceRef   string            `json:"despatch_advice_ref,omitempty"`   // BT-16
+	TenderReference     string            `json:"tender_reference,omitempty"`      // BT-17
+	ObjectIdentifier    string            `json:"object_identifier,omitempty"`     // BT-18
+	BuyerAccountingRef  string            `json:"buyer_accounting_ref,omitempty"`  // BT-19
+	PaymentTerms        string            `json:"payment_terms,omitempty"`         // BT-20
+	Notes               []Note            `json:"notes,omitempty"`                 // BG-1 (BT-21, BT-22)
+	ProfileID           string            `json:"profile_id,omitempty"`            // BT-23
+	CustomizationID     string            `json:"customization_id"`                // BT-24
+	PrecedingInvoices   []DocRef          `json:"preceding_invoices,omitempty"`    // BG-3
+	Seller              Party             `json:"seller"`                          // BG-4
+	Buyer               Party             `json:"buyer"`                           // BG-7
+	Payee               *Party            `json:"payee,omitempty"`                 // BG-10
+	TaxRepresentative   *Party            `json:"tax_representative,omitempty"`    // BG-11
+	Delivery            *Delivery         `json:"delivery,omitempty"`              // BG-13
+	InvoicingPeriod     *Period           `json:"invoicing_period,omitempty"`      // BG-14
+	PaymentInstructions Payment           `json:"payment_instructions"`            // BG-16
+	Allowances          []AllowanceCharge `json:"allowances,omitempty"`            // BG-20
+	Charges             []AllowanceCharge `json:"charges,omitempty"`               // BG-21
+	Totals              Totals            `json:"totals"`                          // BG-22
+	VATBreakdown        []VATBreakdown    `json:"vat_breakdown,omitempty"`         // BG-23
+	Attachments         []Attachment      `json:"attachments,omitempty"`           // BG-24
+	Lines               []Line            `json:"lines"`                           // BG-25
+}
+
+// Note is BG-1.
+type Note struct {
+	SubjectCode string `json:"subject_code,omitempty"` // BT-21
+	Text        string `json:"text"`                   // BT-22
+}
+
+// DocRef is a preceding invoice reference (BG-3).
+type DocRef struct {
+	Number    string `json:"number"`               // BT-25
+	IssueDate string `json:"issue_date,omitempty"` // BT-26
+}
+
+// Identifier is an id with its optional scheme (ISO 6523 ICD, EAS, …).
+type Identifier struct {
+	Value  string `json:"value"`
+	Scheme string `json:"scheme,omitempty"`
+}
+
+// Party is a seller (BG-4), buyer (BG-7), payee (BG-10) or tax
+// representative (BG-11); BT numbers in comments are the seller's.
+type Party struct {
+	Name                string       `json:"name"`                            // BT-27
+	TradingName         string       `json:"trading_name,omitempty"`          // BT-28
+	Identifiers         []Identifier `json:"identifiers,omitempty"`           // BT-29
+	LegalRegistrationID *Identifier  `json:"legal_registration_id,omitempty"` // BT-30
+	VATID               string       `json:"vat_id,omitempty"`                // BT-31
+	TaxRegistrationID   string       `json:"tax_registration_id,omitempty"`   // BT-32
+	LegalInfo           string       `json:"legal_info,omitempty"`            // BT-33
+	ElectronicAddress   *Identifier  `json:"electronic_address,omitempty"`    // BT-34
+	Address             *Address     `json:"address,omitempty"`               // BG-5
+	Contact             *Contact     `json:"contact,omitempty"`               // BG-6
+}
+
+// Address is BG-5 (seller), BG-8 (buyer), BG-12, BG-15.
+type Address struct {
+	Line1       string `json:"line1,omitempty"`       // BT-35
+	Line2       string `json:"line2,omitempty"`       // BT-36
+	Line3       string `json:"line3,omitempty"`       // BT-162
+	City        string `json:"city,omitempty"`        // BT-37
+	PostCode    string `json:"post_code,omitempty"`   // BT-38
+	Subdivision string `json:"subdivision,omitempty"` // BT-39
+	CountryCode string `json:"country_code"`          // BT-40
+}
+
+// Contact is BG-6 (seller) or BG-9 (buyer).
+type Contact struct {
+	Name  string `json:"name,omitempty"`  // BT-41
+	Phone string `json:"phone,omitempty"` // BT-42
+	Email string `json:"email,omitempty"` // BT-43
+}
+
+// Delivery is BG-13.
+type Delivery struct {
+	PartyName  string      `json:"party_name,omitempty"`  // BT-70
+	LocationID *Identifier `json:"location_id,omitempty"` // BT-71
+	Date       string      `json:"date,omitempty"`        // BT-72
+	Address    *Address    `json:"address,omitempty"`     // BG-15
+}
+
+// Period is BG-14 (invoice) or BG-26 (line).
+type Period struct {
+	Start string `json:"start,omitempty"` // BT-73 / BT-134
+	End   string `json:"end,omitempty"`   // BT-74 / BT-135
+}
+
+// Payment is BG-16, payment instructions.
+type Payment struct {
+	MeansCode       string           `json:"means_code,omitempty"`       // BT-81
+	MeansText       string           `json:"means_text,omitempty"`       // BT-82
+	RemittanceInfo  string           `json:"remittance_info,omitempty"`  // BT-83
+	CreditTransfers []CreditTransfer `json:"credit_transfers,omitempty"` // BG-17
+	Card            *PaymentCard     `json:"card,omitempty"`             // BG-18
+	DirectDebit     *DirectDebit     `json:"direct_debit,omitempty"`     // BG-19
+}
+
+// CreditTransfer is BG-17.
+type CreditTransfer struct {
+	IBAN string `json:"iban,omitempty"` // BT-84, as written
+	// ProprietaryID is BT-84 when the account is no IBAN (CII
+	// ProprietaryID); kept apart so IBAN-based checks never see it.
+	ProprietaryID string `json:"proprietary_id,omitempty"`
+	AccountName   string `json:"account_name,omitempty"` // BT-85
+	BIC           string `json:"bic,omitempty"`          // BT-86
+}
+
+// PaymentCard is BG-18.
+type PaymentCard struct {
+	PAN    string `json:"pan"`              // BT-87 (last digits only by rule)
+	Holder string `json:"holder,omitempty"` // BT-88
+}
+
+// DirectDebit is BG-19.
+type DirectDebit struct {
+	MandateID      string `json:"mandate_id,omitempty"`      // BT-89
+	CreditorID     string `json:"creditor_id,omitempty"`     // BT-90
+	DebitedAccount string `json:"debited_account,omitempty"` // BT-91
+}
+
+// AllowanceCharge is a document allowance (BG-20) or charge (BG-21), or a
+// line allowance/charge (BG-27/BG-28); BT numbers are the allowance's.
+type AllowanceCharge struct {
+	Amount      Decimal  `json:"amount"`                 // BT-92
+	BaseAmount  *Decimal `json:"base_amount,omitempty"`  // BT-93
+	Percent     *Decimal `json:"percent,omitempty"`      // BT-94
+	VATCategory string   `json:"vat_category,omitempty"` // BT-95
+	VATRate     *Decimal `json:"vat_rate,omitempty"`     // BT-96
+	Reason      string   `json:"reason,omitempty"`       // BT-97
+	ReasonCode  string   `json:"reason_code,omitempty"`  // BT-98
+}
+
+// Totals is BG-22, document totals.
+type Totals struct {
+	LineNet          Decimal  `json:"line_net"`                      // BT-106
+	Allowances       *Decimal `json:"allowances,omitempty"`          // BT-107
+	Charges          *Decimal `json:"charges,omitempty"`             // BT-108
+	TaxExclusive     Decimal  `json:"tax_exclusive"`                 // BT-109
+	Tax              *Decimal `json:"tax,omitempty"`                 // BT-110, in BT-5
+	TaxInTaxCurrency *Decimal `json:"tax_in_tax_currency,omitempty"` // BT-111, in BT-6
+	TaxInclusive     Decimal  `json:"tax_inclusive"`                 // BT-112
+	Prepaid          *Decimal `json:"prepaid,omitempty"`             // BT-113
+	Rounding         *Decimal `json:"rounding,omitempty"`            // BT-114
+	Payable          Decimal  `json:"payable"`                       // BT-115
+}
+
+// VATBreakdown is BG-23.
+type VATBreakdown struct {
+	TaxableAmount   Decimal  `json:"taxable_amount"`             // BT-116
+	TaxAmount       Decimal  `json:"tax_amount"`                 // BT-117
+	Category        string   `json:"category"`                   // BT-118
+	Rate            *Decimal `json:"rate,omitempty"`             // BT-119
+	ExemptionReason string   `json:"exemption_reason,omitempty"` // BT-120
+	ExemptionCode   string   `json:"exemption_code,omitempty"`   // BT-121
+}
+
+// Attachment is BG-24, an additional supporting document. The model holds
+// only metadata: embedded content can be megabytes and must not travel with
+// the model (workflow history, JSON); Content decodes it on demand.
+type Attachment struct {
+	ID          string `json:"id"`                    // BT-122
+	Description string `json:"description,omitempty"` // BT-123
+	URI         string `json:"uri,omitempty"`         // BT-124
+	Filename    string `json:"filename,omitempty"`    // BT-125 filename
+	MimeCode    string `json:"mime_code,omitempty"`   // BT-125 mime code
+	Size        int64  `json:"size,omitempty"`        // decoded size of BT-125 in bytes
+
+	content string // base64 text as in the XML; not serialised
+}
+
+// ErrNoContent reports an attachment without embedded content.
+var ErrNoContent = errors.New("einvoice: attachment has no embedded content")
+
+// HasContent reports whether the attachment embeds a document (BT-125).
+func (a Attachment) HasContent() bool { return a.content != "" }
+
+// Content decodes the embedded document (BT-125).
+func (a Attachment) Content() ([]byte, error) {
+	if a.content == "" {
+		return nil, fmt.Errorf("attachment %q: %w", a.ID, ErrNoContent)
+	}
+	b, err := base64.StdEncoding.DecodeString(a.content)
+	if err != nil {
+		return nil, fmt.Errorf("attachment %q: decode base64: %w", a.ID, err)
+	}
+	return b, nil
+}
+
+// setContent stores the base64 text without whitespace and derives Size
+// without decoding, so parsing stays cheap for large attachments.
+func (a *Attachment) setContent(b64 string) {
+	b64 = strings.Map(func(r rune) rune {
+		switch r {
+		case ' ', '\n', '\r', '\t':
+			return -1
+		}
+		return r
+	}, b64)
+	a.content = b64
+	if b64 == "" {
+		return
+	}
+	pad := int64(strings.Count(b64[max(0, len(b64)-2):], "="))
+	a.Size = int64(len(b64))/4*3 - pad
+}
+
+// Line is BG-25, an invoice line.
+type Line struct {
+	ID              string            `json:"id"`                         // BT-126
+	Note            string            `json:"note,omitempty"`             // BT-127
+	ObjectID        string            `json:"object_id,omitempty"`        // BT-128
+	Quantity        Decimal           `json:"quantity"`                   // BT-129
+	Unit            string            `json:"unit"`                       // BT-130
+	NetAmount       Decimal           `json:"net_amount"`                 // BT-131
+	OrderLineRef    string            `json:"order_line_ref,omitempty"`   // BT-132
+	AccountingRef   string            `json:"accounting_ref,omitempty"`   // BT-133
+	Period          *Period           `json:"period,omitempty"`           // BG-26
+	Allowances      []AllowanceCharge `json:"allowances,omitempty"`       // BG-27
+	Charges         []AllowanceCharge `json:"charges,omitempty"`          // BG-28
+	Price           Price             `json:"price"`                      // BG-29
+	VATCategory     string            `json:"vat_category"`               // BT-151
+	VATRate         *Decimal          `json:"vat_rate,omitempty"`         // BT-152
+	ItemName        string            `json:"item_name"`                  // BT-153
+	ItemDescription string            `json:"item_description,omitempty"` // BT-154
+	SellerItemID    string            `json:"seller_item_id,omitempty"`   // BT-155
+	BuyerItemID     string            `json:"buyer_item_id,omitempty"`    // BT-156
+	StandardItemID  *Identifier       `json:"standard_item_id,omitempty"` // BT-157
+}
+
+// Price is BG-29.
+type Price struct {
+	Net          Decimal  `json:"net"`                     // BT-146
+	Discount     *Decimal `json:"discount,omitempty"`      // BT-147
+	Gross        *Decimal `json:"gross,omitempty"`         // BT-148
+	BaseQuantity *Decimal `json:"base_quantity,omitempty"` // BT-149
+	BaseUnit     string   `json:"base_unit,omitempty"`     // BT-150
+}

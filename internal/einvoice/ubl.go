@@ -1,0 +1,274 @@
+package einvoice
+
+// fromUBL maps a UBL 2.1 Invoice or CreditNote. The two differ only in a
+// few element names (type code, line, quantity), handled by the names below.
+func fromUBL(root *node, syntax Syntax) (*Invoice, error) {
+	d := &decoder{}
+	typeCode, lineName, qtyName := "InvoiceTypeCode", "InvoiceLine", "InvoicedQuantity"
+	if syntax == SyntaxUBLCreditNote {
+		typeCode, lineName, qtyName = "CreditNoteTypeCode", "CreditNoteLine", "CreditedQuantity"
+	}
+	inv := &Invoice{
+		Syntax:              syntax,
+		CustomizationID:     root.str("CustomizationID"),
+		ProfileID:           root.str("ProfileID"),
+		Number:              root.str("ID"),
+		IssueDate:           root.str("IssueDate"),
+		DueDate:             root.str("DueDate"),
+		TypeCode:            root.str(typeCode),
+		TaxPointDate:        root.str("TaxPointDate"),
+		CurrencyCode:        root.str("DocumentCurrencyCode"),
+		TaxCurrencyCode:     root.str("TaxCurrencyCode"),
+		BuyerAccountingRef:  root.str("AccountingCost"),
+		BuyerReference:      root.str("BuyerReference"),
+		OrderReference:      root.str("OrderReference", "ID"),
+		SalesOrderReference: root.str("OrderReference", "SalesOrderID"),
+		DespatchAdviceRef:   root.str("DespatchDocumentReference", "ID"),
+		ReceivingAdviceRef:  root.str("ReceiptDocumentReference", "ID"),
+		TenderReference:     root.str("OriginatorDocumentReference", "ID"),
+		ContractReference:   root.str("ContractDocumentReference", "ID"),
+		ProjectReference:    root.str("ProjectReference", "ID"),
+		Seller:              ublParty(root.path("AccountingSupplierParty", "Party")),
+		Buyer:               ublParty(root.path("AccountingCustomerParty", "Party")),
+	}
+	for _, n := range root.all("Note") {
+		inv.Notes = append(inv.Notes, splitNote(n.text))
+	}
+	if p := root.child("InvoicePeriod"); p != nil {
+		inv.InvoicingPeriod = &Period{Start: p.str("StartDate"), End: p.str("EndDate")}
+	}
+	for _, br := range root.all("BillingReference") {
+		r := br.child("InvoiceDocumentReference")
+		if r != nil {
+			inv.PrecedingInvoices = append(inv.PrecedingInvoices, DocRef{Number: r.str("ID"), IssueDate: r.str("IssueDate")})
+		}
+	}
+	for _, ad := range root.all("AdditionalDocumentReference") {
+		if ad.str("DocumentTypeCode") == "130" {
+			inv.ObjectIdentifier = ad.str("ID")
+			continue
+		}
+		a := Attachment{ID: ad.str("ID"), Description: ad.str("DocumentDescription"),
+			URI: ad.str("Attachment", "ExternalReference", "URI")}
+		if bin := ad.path("Attachment", "EmbeddedDocumentBinaryObject"); bin != nil {
+			a.Filename, a.MimeCode = bin.attr("filename"), bin.attr("mimeCode")
+			a.setContent(bin.text)
+		}
+		inv.Attachments = append(inv.Attachments, a)
+	}
+	if p := root.child("PayeeParty"); p != nil {
+		pp := ublParty(p)
+		inv.Payee = &pp
+	}
+	if p := root.child("TaxRepresentativeParty"); p != nil {
+		pp := ublParty(p)
+		inv.TaxRepresentative = &pp
+	}
+	if dl := root.child("Delivery"); dl != nil {
+		del := &Delivery{
+			PartyName: dl.str("DeliveryParty", "PartyName", "Name"),
+			Date:      dl.str("ActualDeliveryDate"),
+			Address:   ublAddress(dl.path("DeliveryLocation", "Address")),
+		}
+		if id := dl.path("DeliveryLocation", "ID"); id != nil {
+			del.LocationID = &Identifier{Value: id.text, Scheme: id.attr("schemeID")}
+		}
+		inv.Delivery = del
+	}
+	for i, pm := range root.all("PaymentMeans") {
+		pay := &inv.PaymentInstructions
+		if i == 0 {
+			pay.MeansCode = pm.str("PaymentMeansCode")
+			pay.MeansText = pm.path("PaymentMeansCode").attr("name")
+			pay.RemittanceInfo = pm.str("PaymentID")
+		}
+		if inv.DueDate == "" {
+			// UBL 2.1 CreditNote has no cbc:DueDate; BT-9 lives here.
+			inv.DueDate = pm.str("PaymentDueDate")
+		}
+		if acc := pm.child("PayeeFinancialAccount"); acc != nil {
+			pay.CreditTransfers = append(pay.CreditTransfers, CreditTransfer{
+				IBAN: acc.str("ID"), AccountName: acc.str("Name"),
+				BIC: acc.str("FinancialInstitutionBranch", "ID"),
+			})
+		}
+		if c := pm.child("CardAccount"); c != nil {
+			pay.Card = &PaymentCard{PAN: c.str("PrimaryAccountNumberID"), Holder: c.str("HolderName")}
+		}
+		if m := pm.child("PaymentMandate"); m != nil {
+			pay.DirectDebit = &DirectDebit{MandateID: m.str("ID"), DebitedAccount: m.str("PayerFinancialAccount", "ID")}
+		}
+	}
+	// BT-90 (creditor id) is a seller identifier with scheme SEPA in UBL.
+	for _, pid := range root.path("AccountingSupplierParty", "Party").all("PartyIdentification") {
+		if id := pid.child("ID"); id != nil && id.attr("schemeID") == "SEPA" {
+			if inv.PaymentInstructions.DirectDebit == nil {
+				inv.PaymentInstructions.DirectDebit = &DirectDebit{}
+			}
+			inv.PaymentInstructions.DirectDebit.CreditorID = id.text
+		}
+	}
+	var terms []string
+	for _, pt := range root.all("PaymentTerms") {
+		if t := pt.str("Note"); t != "" {
+			terms = append(terms, t)
+		}
+	}
+	inv.PaymentTerms = joinLines(terms)
+	inv.Allowances, inv.Charges = ublAllowanceCharges(d, root)
+
+	// BG-22. Several TaxTotal elements occur when a tax currency (BT-6) is
+	// used: BT-110 is the one in the document currency, BT-111 the other.
+	// Only the document-currency one carries the VAT breakdown (BG-23).
+	for _, tt := range root.all("TaxTotal") {
+		amt := tt.child("TaxAmount")
+		cur := amt.attr("currencyID")
+		switch {
+		case cur == inv.CurrencyCode || (cur == "" && inv.Totals.Tax == nil):
+			inv.Totals.Tax = d.decNode(amt, "TaxTotal/TaxAmount")
+			for _, st := range tt.all("TaxSubtotal") {
+				inv.VATBreakdown = append(inv.VATBreakdown, VATBreakdown{
+					TaxableAmount:   d.val(st, "TaxableAmount"),
+					TaxAmount:       d.val(st, "TaxAmount"),
+					Category:        st.str("TaxCategory", "ID"),
+					Rate:            d.dec(st, "TaxCategory", "Percent"),
+					ExemptionReason: st.str("TaxCategory", "TaxExemptionReason"),
+					ExemptionCode:   st.str("TaxCategory", "TaxExemptionReasonCode"),
+				})
+			}
+		case cur == inv.TaxCurrencyCode:
+			inv.Totals.TaxInTaxCurrency = d.decNode(amt, "TaxTotal/TaxAmount")
+		}
+	}
+	lmt := root.child("LegalMonetaryTotal")
+	inv.Totals.LineNet = d.val(lmt, "LineExtensionAmount")
+	inv.Totals.Allowances = d.dec(lmt, "AllowanceTotalAmount")
+	inv.Totals.Charges = d.dec(lmt, "ChargeTotalAmount")
+	inv.Totals.TaxExclusive = d.val(lmt, "TaxExclusiveAmount")
+	inv.Totals.TaxInclusive = d.val(lmt, "TaxInclusiveAmount")
+	inv.Totals.Prepaid = d.dec(lmt, "PrepaidAmount")
+	inv.Totals.Rounding = d.dec(lmt, "PayableRoundingAmount")
+	inv.Totals.Payable = d.val(lmt, "PayableAmount")
+
+	// Only top-level lines count as BG-25; sub-lines of the XRechnung
+	// extension are nested inside and skipped here.
+	for _, ln := range root.all(lineName) {
+		inv.Lines = append(inv.Lines, ublLine(d, ln, qtyName))
+	}
+	if d.err != nil {
+		return inv, d.err
+	}
+	return inv, nil
+}
+
+func ublLine(d *decoder, ln *node, qtyName string) Line {
+	q := ln.child(qtyName)
+	l := Line{
+		ID:              ln.str("ID"),
+		Note:            ln.str("Note"),
+		Quantity:        d.val(ln, qtyName),
+		Unit:            q.attr("unitCode"),
+		NetAmount:       d.val(ln, "LineExtensionAmount"),
+		AccountingRef:   ln.str("AccountingCost"),
+		OrderLineRef:    ln.str("OrderLineReference", "LineID"),
+		ObjectID:        ln.str("DocumentReference", "ID"),
+		VATCategory:     ln.str("Item", "ClassifiedTaxCategory", "ID"),
+		VATRate:         d.dec(ln, "Item", "ClassifiedTaxCategory", "Percent"),
+		ItemName:        ln.str("Item", "Name"),
+		ItemDescription: ln.str("Item", "Description"),
+		SellerItemID:    ln.str("Item", "SellersItemIdentification", "ID"),
+		BuyerItemID:     ln.str("Item", "BuyersItemIdentification", "ID"),
+	}
+	if id := ln.path("Item", "StandardItemIdentification", "ID"); id != nil {
+		l.StandardItemID = &Identifier{Value: id.text, Scheme: id.attr("schemeID")}
+	}
+	if p := ln.child("InvoicePeriod"); p != nil {
+		l.Period = &Period{Start: p.str("StartDate"), End: p.str("EndDate")}
+	}
+	l.Allowances, l.Charges = ublAllowanceCharges(d, ln)
+	pr := ln.child("Price")
+	l.Price = Price{
+		Net:          d.val(pr, "PriceAmount"),
+		Discount:     d.dec(pr, "AllowanceCharge", "Amount"),
+		Gross:        d.dec(pr, "AllowanceCharge", "BaseAmount"),
+		BaseQuantity: d.dec(pr, "BaseQuantity"),
+		BaseUnit:     pr.path("BaseQuantity").attr("unitCode"),
+	}
+	return l
+}
+
+func ublAllowanceCharges(d *decoder, parent *node) (allowances, charges []AllowanceCharge) {
+	for _, ac := range parent.all("AllowanceCharge") {
+		a := AllowanceCharge{
+			Amount:      d.val(ac, "Amount"),
+			BaseAmount:  d.dec(ac, "BaseAmount"),
+			Percent:     d.dec(ac, "MultiplierFactorNumeric"),
+			VATCategory: ac.str("TaxCategory", "ID"),
+			VATRate:     d.dec(ac, "TaxCategory", "Percent"),
+			Reason:      ac.str("AllowanceChargeReason"),
+			ReasonCode:  ac.str("AllowanceChargeReasonCode"),
+		}
+		if ac.str("ChargeIndicator") == "true" {
+			charges = append(charges, a)
+		} else {
+			allowances = append(allowances, a)
+		}
+	}
+	return allowances, charges
+}
+
+func ublParty(p *node) Party {
+	if p == nil {
+		return Party{}
+	}
+	party := Party{
+		// BT-27 is the legal registration name; PartyName is the trading
+		// name (BT-28) and the only name a payee (BG-10) has.
+		Name:        p.str("PartyLegalEntity", "RegistrationName"),
+		TradingName: p.str("PartyName", "Name"),
+		LegalInfo:   p.str("PartyLegalEntity", "CompanyLegalForm"),
+		Address:     ublAddress(p.child("PostalAddress")),
+	}
+	if party.Name == "" {
+		party.Name = party.TradingName
+		party.TradingName = ""
+	}
+	for _, pid := range p.all("PartyIdentification") {
+		id := pid.child("ID")
+		if id != nil && id.attr("schemeID") != "SEPA" {
+			party.Identifiers = append(party.Identifiers, Identifier{Value: id.text, Scheme: id.attr("schemeID")})
+		}
+	}
+	if id := p.path("PartyLegalEntity", "CompanyID"); id != nil {
+		party.LegalRegistrationID = &Identifier{Value: id.text, Scheme: id.attr("schemeID")}
+	}
+	for _, ts := range p.all("PartyTaxScheme") {
+		if ts.str("TaxScheme", "ID") == "VAT" {
+			party.VATID = ts.str("CompanyID")
+		} else {
+			party.TaxRegistrationID = ts.str("CompanyID")
+		}
+	}
+	if e := p.child("EndpointID"); e != nil {
+		party.ElectronicAddress = &Identifier{Value: e.text, Scheme: e.attr("schemeID")}
+	}
+	if c := p.child("Contact"); c != nil {
+		party.Contact = &Contact{Name: c.str("Name"), Phone: c.str("Telephone"), Email: c.str("ElectronicMail")}
+	}
+	return party
+}
+
+func ublAddress(a *node) *Address {
+	if a == nil {
+		return nil
+	}
+	return &Address{
+		Line1:       a.str("StreetName"),
+		Line2:       a.str("AdditionalStreetName"),
+		Line3:       a.str("AddressLine", "Line"),
+		City:        a.str("CityName"),
+		PostCode:    a.str("PostalZone"),
+		Subdivision: a.str("CountrySubentity"),
+		CountryCode: a.str("Country", "IdentificationCode"),
+	}
+}
