@@ -209,7 +209,11 @@ func (a *Archive) ArchivePDF(ctx context.Context, in workflows.ArchivePDFInput) 
 	if err != nil {
 		return workflows.ArchiveOutput{}, err
 	}
-	out.Pages = strings.Count(text, "\f") + 1
+	// pdftotext ends every page, the last one too, with a form feed.
+	out.Pages = strings.Count(text, "\f")
+	if !strings.HasSuffix(strings.TrimRight(text, "\n"), "\f") {
+		out.Pages++
+	}
 	out.Checks = []string{"pdfa-2b-self-check", "pdfa:" + conversion}
 	return out, a.event(ctx, in.WorkflowID, "document.archived", in.Original.SHA256, map[string]any{
 		"pdf_sha256": out.PDF.SHA256, "text_sha256": out.Text.SHA256, "pdfa": conversion,
