@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/aktenfluss/aktenfluss/internal/textmetric"
 )
 
 // TestCorpus measures speed and character error rate on a scan corpus made
@@ -208,29 +210,5 @@ func corpusPages(t *testing.T, dir string, limit, dpi int, mode string) []corpus
 	return out
 }
 
-// cer is the character error rate: Levenshtein distance over runes divided
-// by the length of the truth, after collapsing whitespace runs to one space.
-func cer(got, truth string) float64 {
-	a := []rune(strings.Join(strings.Fields(got), " "))
-	b := []rune(strings.Join(strings.Fields(truth), " "))
-	if len(b) == 0 {
-		return float64(len(a))
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return float64(prev[len(b)]) / float64(len(b))
-}
+// cer is the character error rate as the OCR benchmark computes it.
+func cer(got, truth string) float64 { return textmetric.CER(truth, got) }
