@@ -65,7 +65,7 @@ func detectPDF(r io.ReaderAt, size int64, o Options) (res Result, err error) {
 	}
 	pagesDetail := "PDF " + plural(pages, "page")
 
-	if name := findEInvoiceAttachment(xt); name != "" {
+	if name, _ := findEInvoiceAttachment(xt); name != "" {
 		return Result{
 			Kind:        records.KindPDFEInvoice,
 			Detail:      pagesDetail + ", embedded " + truncate(name, 100),
@@ -138,18 +138,18 @@ func classifyPDFReadError(err error) error {
 // EmbeddedFiles name tree; ZUGFeRD and Factur-X require both, but real
 // producers sometimes write only one. Malformed attachment structures are
 // skipped, not fatal: they do not stop the PDF from being a PDF.
-func findEInvoiceAttachment(xt *model.XRefTable) string {
+func findEInvoiceAttachment(xt *model.XRefTable) (string, types.Dict) {
 	cat, err := xt.Catalog()
 	if err != nil || cat == nil {
-		return ""
+		return "", nil
 	}
 	f := attachmentFinder{xt: xt, visited: make(map[int]bool)}
 
 	if o, ok := cat.Find("AF"); ok {
 		if a, err := xt.DereferenceArray(o); err == nil {
 			for _, fs := range a {
-				if name := f.fileSpecMatch(fs, ""); name != "" {
-					return name
+				if name, spec := f.fileSpecMatch(fs, ""); name != "" {
+					return name, spec
 				}
 			}
 		}
@@ -161,7 +161,7 @@ func findEInvoiceAttachment(xt *model.XRefTable) string {
 			}
 		}
 	}
-	return ""
+	return "", nil
 }
 
 type attachmentFinder struct {
@@ -171,28 +171,28 @@ type attachmentFinder struct {
 }
 
 // nameTree walks a name tree node (ISO 32000-1, 7.9.6) depth-first.
-func (f *attachmentFinder) nameTree(o types.Object, depth int) string {
+func (f *attachmentFinder) nameTree(o types.Object, depth int) (string, types.Dict) {
 	if depth > maxNameTreeDepth || f.nodes >= maxNameTreeNodes {
-		return ""
+		return "", nil
 	}
 	f.nodes++
 	if ref, ok := o.(types.IndirectRef); ok {
 		nr := ref.ObjectNumber.Value()
 		if f.visited[nr] {
-			return ""
+			return "", nil
 		}
 		f.visited[nr] = true
 	}
 	d, err := f.xt.DereferenceDict(o)
 	if err != nil || d == nil {
-		return ""
+		return "", nil
 	}
 	if o, ok := d.Find("Names"); ok {
 		if a, err := f.xt.DereferenceArray(o); err == nil {
 			for i := 0; i+1 < len(a); i += 2 {
 				key, _ := f.xt.DereferenceStringOrHexLiteral(a[i], model.V10, nil)
-				if name := f.fileSpecMatch(a[i+1], key); name != "" {
-					return name
+				if name, spec := f.fileSpecMatch(a[i+1], key); name != "" {
+					return name, spec
 				}
 			}
 		}
@@ -200,25 +200,25 @@ func (f *attachmentFinder) nameTree(o types.Object, depth int) string {
 	if o, ok := d.Find("Kids"); ok {
 		if a, err := f.xt.DereferenceArray(o); err == nil {
 			for _, kid := range a {
-				if name := f.nameTree(kid, depth+1); name != "" {
-					return name
+				if name, spec := f.nameTree(kid, depth+1); name != "" {
+					return name, spec
 				}
 			}
 		}
 	}
-	return ""
+	return "", nil
 }
 
 // fileSpecMatch returns the first of the name tree key, /UF and /F that is
 // an e-invoice attachment name, provided the file specification really
 // embeds a file (/EF); a reference to an external file does not count.
-func (f *attachmentFinder) fileSpecMatch(o types.Object, key string) string {
+func (f *attachmentFinder) fileSpecMatch(o types.Object, key string) (string, types.Dict) {
 	d, err := f.xt.DereferenceDict(o)
 	if err != nil || d == nil {
-		return ""
+		return "", nil
 	}
 	if _, ok := d.Find("EF"); !ok {
-		return ""
+		return "", nil
 	}
 	candidates := []string{key}
 	for _, k := range []string{"UF", "F"} {
@@ -232,9 +232,9 @@ func (f *attachmentFinder) fileSpecMatch(o types.Object, key string) string {
 		base := c[strings.LastIndexAny(c, `/\`)+1:]
 		for _, want := range eInvoiceAttachments {
 			if strings.EqualFold(base, want) {
-				return base
+				return base, d
 			}
 		}
 	}
-	return ""
+	return "", nil
 }
