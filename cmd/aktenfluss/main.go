@@ -28,6 +28,7 @@ Aufruf / usage:
   aktenfluss convert IN -o OUT.pdf [--text OUT.txt] [--lang deu+eng] [--jobs N]
                                                             Scan → durchsuchbares PDF/A (ohne Server)
   aktenfluss pdfa check FILE…                               PDF/A-Selbstprüfung, Regel für Regel
+  aktenfluss einvoice inspect FILE [--json]                 E-Rechnung (XML oder hybrides PDF) lesen und prüfen
   aktenfluss migrate                                        Datenbankschema anlegen/aktualisieren
   aktenfluss bench intake [-n N] [--rate R]                 Durchsatz und Latenz der Erfassung messen
   aktenfluss bench ocr --corpus DIR                         OCR/PDF-A gegen ocrmypdf messen
@@ -85,6 +86,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdConvert(ctx, rest, stdout, stderr)
 	case "pdfa":
 		return cmdPDFA(ctx, rest, stdout)
+	case "einvoice":
+		return cmdEInvoice(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

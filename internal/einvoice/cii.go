@@ -75,6 +75,15 @@ func fromCII(root *node) (*Invoice, error) {
 	pay := &inv.PaymentInstructions
 	pay.RemittanceInfo = stl.str("PaymentReference")
 	for i, pm := range stl.all("SpecifiedTradeSettlementPaymentMeans") {
+		pmh := paymentMeans{code: pm.str("TypeCode"), hasCode: pm.child("TypeCode") != nil}
+		for _, acc := range pm.all("PayeePartyCreditorFinancialAccount") {
+			id := acc.str("IBANID")
+			if id == "" {
+				id = acc.str("ProprietaryID")
+			}
+			pmh.accountID = append(pmh.accountID, id)
+		}
+		inv.has.means = append(inv.has.means, pmh)
 		if i == 0 {
 			pay.MeansCode = pm.str("TypeCode")
 			pay.MeansText = pm.str("Information")
@@ -124,7 +133,12 @@ func fromCII(root *node) (*Invoice, error) {
 		})
 	}
 	for _, t := range stl.all("ApplicableTradeTax") {
+		if c := t.str("DueDateTypeCode"); c != "" && inv.TaxPointDateCode == "" {
+			inv.TaxPointDateCode = c // BT-8
+		}
 		inv.VATBreakdown = append(inv.VATBreakdown, VATBreakdown{
+			hasTaxable:      t.child("BasisAmount") != nil,
+			hasTaxAmount:    t.child("CalculatedAmount") != nil,
 			TaxableAmount:   d.val(t, "BasisAmount"),
 			TaxAmount:       d.val(t, "CalculatedAmount"),
 			Category:        t.str("CategoryCode"),
@@ -136,6 +150,11 @@ func fromCII(root *node) (*Invoice, error) {
 	inv.Allowances, inv.Charges = ciiAllowanceCharges(d, stl)
 
 	sum := stl.child("SpecifiedTradeSettlementHeaderMonetarySummation")
+	inv.has.monetaryTotal = sum != nil
+	inv.has.lineNet = sum.child("LineTotalAmount") != nil
+	inv.has.taxExclusive = sum.child("TaxBasisTotalAmount") != nil
+	inv.has.taxInclusive = sum.child("GrandTotalAmount") != nil
+	inv.has.payable = sum.child("DuePayableAmount") != nil
 	inv.Totals.LineNet = d.val(sum, "LineTotalAmount")
 	inv.Totals.Charges = d.dec(sum, "ChargeTotalAmount")
 	inv.Totals.Allowances = d.dec(sum, "AllowanceTotalAmount")
@@ -145,6 +164,7 @@ func fromCII(root *node) (*Invoice, error) {
 		cur := tt.attr("currencyID")
 		switch {
 		case cur == inv.CurrencyCode || (cur == "" && inv.Totals.Tax == nil):
+			inv.has.docTaxTotals++
 			inv.Totals.Tax = d.decNode(tt, "TaxTotalAmount")
 		case cur == inv.TaxCurrencyCode:
 			inv.Totals.TaxInTaxCurrency = d.decNode(tt, "TaxTotalAmount")
@@ -172,6 +192,9 @@ func ciiLine(d *decoder, ln *node) Line {
 	qty := ln.path("SpecifiedLineTradeDelivery", "BilledQuantity")
 	l := Line{
 		ID:              doc.str("LineID"),
+		hasQuantity:     qty != nil,
+		hasNetAmount:    stl.path("SpecifiedTradeSettlementLineMonetarySummation", "LineTotalAmount") != nil,
+		hasPrice:        agr.path("NetPriceProductTradePrice", "ChargeAmount") != nil,
 		Note:            doc.str("IncludedNote", "Content"),
 		Quantity:        d.val(qty),
 		Unit:            qty.attr("unitCode"),
@@ -188,6 +211,14 @@ func ciiLine(d *decoder, ln *node) Line {
 	}
 	if id := prod.child("GlobalID"); id != nil {
 		l.StandardItemID = &Identifier{Value: id.text, Scheme: id.attr("schemeID")}
+	}
+	for _, c := range prod.all("DesignatedProductClassification") {
+		if code := c.child("ClassCode"); code != nil {
+			l.Classifications = append(l.Classifications, Identifier{Value: code.text, Scheme: code.attr("listID")})
+		}
+	}
+	for _, a := range prod.all("ApplicableProductCharacteristic") {
+		l.Attributes = append(l.Attributes, ItemAttribute{Name: a.str("Description"), Value: a.str("Value")})
 	}
 	if p := stl.child("BillingSpecifiedPeriod"); p != nil {
 		l.Period = &Period{Start: ciiDate(p.path("StartDateTime", "DateTimeString")), End: ciiDate(p.path("EndDateTime", "DateTimeString"))}
@@ -209,6 +240,7 @@ func ciiAllowanceCharges(d *decoder, parent *node) (allowances, charges []Allowa
 	for _, ac := range parent.all("SpecifiedTradeAllowanceCharge") {
 		a := AllowanceCharge{
 			Amount:      d.val(ac, "ActualAmount"),
+			hasAmount:   ac.child("ActualAmount") != nil,
 			BaseAmount:  d.dec(ac, "BasisAmount"),
 			Percent:     d.dec(ac, "CalculationPercent"),
 			VATCategory: ac.str("CategoryTradeTax", "CategoryCode"),
@@ -230,10 +262,12 @@ func ciiParty(p *node) Party {
 		return Party{}
 	}
 	party := Party{
-		Name:        p.str("Name"),
-		TradingName: p.str("SpecifiedLegalOrganization", "TradingBusinessName"),
-		LegalInfo:   p.str("Description"),
-		Address:     ciiAddress(p.child("PostalTradeAddress")),
+		Name:         p.str("Name"),
+		hasLegalName: p.str("Name") != "",
+		hasPartyName: p.str("Name") != "",
+		TradingName:  p.str("SpecifiedLegalOrganization", "TradingBusinessName"),
+		LegalInfo:    p.str("Description"),
+		Address:      ciiAddress(p.child("PostalTradeAddress")),
 	}
 	for _, local := range []string{"ID", "GlobalID"} {
 		for _, id := range p.all(local) {

@@ -31,6 +31,7 @@ type Invoice struct {
 	CurrencyCode        string            `json:"currency_code"`                   // BT-5
 	TaxCurrencyCode     string            `json:"tax_currency_code,omitempty"`     // BT-6
 	TaxPointDate        string            `json:"tax_point_date,omitempty"`        // BT-7
+	TaxPointDateCode    string            `json:"tax_point_date_code,omitempty"`   // BT-8
 	DueDate             string            `json:"due_date,omitempty"`              // BT-9
 	BuyerReference      string            `json:"buyer_reference,omitempty"`       // BT-10, Leitweg-ID
 	ProjectReference    string            `json:"project_reference,omitempty"`     // BT-11
@@ -60,6 +61,28 @@ type Invoice struct {
 	VATBreakdown        []VATBreakdown    `json:"vat_breakdown,omitempty"`         // BG-23
 	Attachments         []Attachment      `json:"attachments,omitempty"`           // BG-24
 	Lines               []Line            `json:"lines"`                           // BG-25
+
+	has docPresence // presence of required elements, for validation only
+}
+
+// docPresence records whether required elements were present in the XML,
+// where the model's zero values cannot tell "absent" from "0" or "".
+type docPresence struct {
+	monetaryTotal bool // BG-22 container
+	lineNet       bool // BT-106
+	taxExclusive  bool // BT-109
+	taxInclusive  bool // BT-112
+	payable       bool // BT-115
+	// docTaxTotals counts tax totals in the document currency (BT-110).
+	docTaxTotals int
+	means        []paymentMeans // every BG-16 payment means, in order
+}
+
+// paymentMeans is one payment means element as written.
+type paymentMeans struct {
+	code      string // BT-81
+	hasCode   bool
+	accountID []string // BT-84 of each payee account, "" when empty or absent
 }
 
 // Note is BG-1.
@@ -93,6 +116,9 @@ type Party struct {
 	ElectronicAddress   *Identifier  `json:"electronic_address,omitempty"`    // BT-34
 	Address             *Address     `json:"address,omitempty"`               // BG-5
 	Contact             *Contact     `json:"contact,omitempty"`               // BG-6
+
+	hasLegalName bool // BT-27 written as legal (registration) name
+	hasPartyName bool // UBL cac:PartyName/cbc:Name (CII: Name) written
 }
 
 // Address is BG-5 (seller), BG-8 (buyer), BG-12, BG-15.
@@ -170,6 +196,8 @@ type AllowanceCharge struct {
 	VATRate     *Decimal `json:"vat_rate,omitempty"`     // BT-96
 	Reason      string   `json:"reason,omitempty"`       // BT-97
 	ReasonCode  string   `json:"reason_code,omitempty"`  // BT-98
+
+	hasAmount bool // BT-92 present
 }
 
 // Totals is BG-22, document totals.
@@ -194,6 +222,8 @@ type VATBreakdown struct {
 	Rate            *Decimal `json:"rate,omitempty"`             // BT-119
 	ExemptionReason string   `json:"exemption_reason,omitempty"` // BT-120
 	ExemptionCode   string   `json:"exemption_code,omitempty"`   // BT-121
+
+	hasTaxable, hasTaxAmount bool // BT-116, BT-117 present
 }
 
 // Attachment is BG-24, an additional supporting document. The model holds
@@ -267,6 +297,16 @@ type Line struct {
 	SellerItemID    string            `json:"seller_item_id,omitempty"`   // BT-155
 	BuyerItemID     string            `json:"buyer_item_id,omitempty"`    // BT-156
 	StandardItemID  *Identifier       `json:"standard_item_id,omitempty"` // BT-157
+	Classifications []Identifier      `json:"classifications,omitempty"`  // BT-158, scheme = list id
+	Attributes      []ItemAttribute   `json:"attributes,omitempty"`       // BG-32
+
+	hasQuantity, hasNetAmount, hasPrice bool // BT-129, BT-131, BT-146 present
+}
+
+// ItemAttribute is BG-32, an item attribute.
+type ItemAttribute struct {
+	Name  string `json:"name"`  // BT-160
+	Value string `json:"value"` // BT-161
 }
 
 // Price is BG-29.

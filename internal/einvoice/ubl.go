@@ -17,6 +17,7 @@ func fromUBL(root *node, syntax Syntax) (*Invoice, error) {
 		DueDate:             root.str("DueDate"),
 		TypeCode:            root.str(typeCode),
 		TaxPointDate:        root.str("TaxPointDate"),
+		TaxPointDateCode:    root.str("InvoicePeriod", "DescriptionCode"),
 		CurrencyCode:        root.str("DocumentCurrencyCode"),
 		TaxCurrencyCode:     root.str("TaxCurrencyCode"),
 		BuyerAccountingRef:  root.str("AccountingCost"),
@@ -39,9 +40,9 @@ func fromUBL(root *node, syntax Syntax) (*Invoice, error) {
 	}
 	for _, br := range root.all("BillingReference") {
 		r := br.child("InvoiceDocumentReference")
-		if r != nil {
-			inv.PrecedingInvoices = append(inv.PrecedingInvoices, DocRef{Number: r.str("ID"), IssueDate: r.str("IssueDate")})
-		}
+		// A billing reference without an invoice reference is kept as an
+		// empty BG-3 so BR-55 can report it.
+		inv.PrecedingInvoices = append(inv.PrecedingInvoices, DocRef{Number: r.str("ID"), IssueDate: r.str("IssueDate")})
 	}
 	for _, ad := range root.all("AdditionalDocumentReference") {
 		if ad.str("DocumentTypeCode") == "130" {
@@ -77,6 +78,11 @@ func fromUBL(root *node, syntax Syntax) (*Invoice, error) {
 	}
 	for i, pm := range root.all("PaymentMeans") {
 		pay := &inv.PaymentInstructions
+		pmh := paymentMeans{code: pm.str("PaymentMeansCode"), hasCode: pm.child("PaymentMeansCode") != nil}
+		for _, acc := range pm.all("PayeeFinancialAccount") {
+			pmh.accountID = append(pmh.accountID, acc.str("ID"))
+		}
+		inv.has.means = append(inv.has.means, pmh)
 		if i == 0 {
 			pay.MeansCode = pm.str("PaymentMeansCode")
 			pay.MeansText = pm.path("PaymentMeansCode").attr("name")
@@ -125,9 +131,12 @@ func fromUBL(root *node, syntax Syntax) (*Invoice, error) {
 		cur := amt.attr("currencyID")
 		switch {
 		case cur == inv.CurrencyCode || (cur == "" && inv.Totals.Tax == nil):
+			inv.has.docTaxTotals++
 			inv.Totals.Tax = d.decNode(amt, "TaxTotal/TaxAmount")
 			for _, st := range tt.all("TaxSubtotal") {
 				inv.VATBreakdown = append(inv.VATBreakdown, VATBreakdown{
+					hasTaxable:      st.child("TaxableAmount") != nil,
+					hasTaxAmount:    st.child("TaxAmount") != nil,
 					TaxableAmount:   d.val(st, "TaxableAmount"),
 					TaxAmount:       d.val(st, "TaxAmount"),
 					Category:        st.str("TaxCategory", "ID"),
@@ -141,6 +150,11 @@ func fromUBL(root *node, syntax Syntax) (*Invoice, error) {
 		}
 	}
 	lmt := root.child("LegalMonetaryTotal")
+	inv.has.monetaryTotal = lmt != nil
+	inv.has.lineNet = lmt.child("LineExtensionAmount") != nil
+	inv.has.taxExclusive = lmt.child("TaxExclusiveAmount") != nil
+	inv.has.taxInclusive = lmt.child("TaxInclusiveAmount") != nil
+	inv.has.payable = lmt.child("PayableAmount") != nil
 	inv.Totals.LineNet = d.val(lmt, "LineExtensionAmount")
 	inv.Totals.Allowances = d.dec(lmt, "AllowanceTotalAmount")
 	inv.Totals.Charges = d.dec(lmt, "ChargeTotalAmount")
@@ -165,6 +179,9 @@ func ublLine(d *decoder, ln *node, qtyName string) Line {
 	q := ln.child(qtyName)
 	l := Line{
 		ID:              ln.str("ID"),
+		hasQuantity:     q != nil,
+		hasNetAmount:    ln.child("LineExtensionAmount") != nil,
+		hasPrice:        ln.path("Price", "PriceAmount") != nil,
 		Note:            ln.str("Note"),
 		Quantity:        d.val(ln, qtyName),
 		Unit:            q.attr("unitCode"),
@@ -181,6 +198,14 @@ func ublLine(d *decoder, ln *node, qtyName string) Line {
 	}
 	if id := ln.path("Item", "StandardItemIdentification", "ID"); id != nil {
 		l.StandardItemID = &Identifier{Value: id.text, Scheme: id.attr("schemeID")}
+	}
+	for _, c := range ln.path("Item").all("CommodityClassification") {
+		if code := c.child("ItemClassificationCode"); code != nil {
+			l.Classifications = append(l.Classifications, Identifier{Value: code.text, Scheme: code.attr("listID")})
+		}
+	}
+	for _, a := range ln.path("Item").all("AdditionalItemProperty") {
+		l.Attributes = append(l.Attributes, ItemAttribute{Name: a.str("Name"), Value: a.str("Value")})
 	}
 	if p := ln.child("InvoicePeriod"); p != nil {
 		l.Period = &Period{Start: p.str("StartDate"), End: p.str("EndDate")}
@@ -201,6 +226,7 @@ func ublAllowanceCharges(d *decoder, parent *node) (allowances, charges []Allowa
 	for _, ac := range parent.all("AllowanceCharge") {
 		a := AllowanceCharge{
 			Amount:      d.val(ac, "Amount"),
+			hasAmount:   ac.child("Amount") != nil,
 			BaseAmount:  d.dec(ac, "BaseAmount"),
 			Percent:     d.dec(ac, "MultiplierFactorNumeric"),
 			VATCategory: ac.str("TaxCategory", "ID"),
@@ -227,7 +253,10 @@ func ublParty(p *node) Party {
 		Name:        p.str("PartyLegalEntity", "RegistrationName"),
 		TradingName: p.str("PartyName", "Name"),
 		LegalInfo:   p.str("PartyLegalEntity", "CompanyLegalForm"),
-		Address:     ublAddress(p.child("PostalAddress")),
+		// BR-06/BR-07 ask for the registration name itself.
+		hasLegalName: p.str("PartyLegalEntity", "RegistrationName") != "",
+		hasPartyName: p.str("PartyName", "Name") != "",
+		Address:      ublAddress(p.child("PostalAddress")),
 	}
 	if party.Name == "" {
 		party.Name = party.TradingName
