@@ -3,6 +3,7 @@ package einvoice
 import (
 	"fmt"
 	"math/big"
+	"slices"
 	"strings"
 )
 
@@ -230,8 +231,12 @@ func badVATPrefix(id string) bool {
 // --- the rule table --------------------------------------------------------
 
 // rules is the table of implemented EN 16931 (CEN/TC 434, validation
-// artefacts 1.3.x) business rules. Read-only.
-var rules = []rule{
+// artefacts 1.3.x) business rules: the core and calculation rules, then
+// the VAT-category rules (vat_rules.go). Read-only.
+var rules = slices.Concat(coreRules, vatRules)
+
+// coreRules holds the BR-nn and BR-CO rules.
+var coreRules = []rule{
 	{"BR-01", SeverityFatal, "An Invoice shall have a Specification identifier (BT-24).",
 		func(inv *Invoice) []string { return when(inv.CustomizationID == "", "BT-24") }},
 	{"BR-02", SeverityFatal, "An Invoice shall have an Invoice number (BT-1).",
@@ -602,6 +607,27 @@ var rules = []rule{
 				return v.TaxAmount.Cmp(lo) < 0 || v.TaxAmount.Cmp(hi) > 0
 			})
 		}},
+	{"BR-CO-18", SeverityFatal, "An Invoice shall at least have one VAT breakdown group (BG-23).",
+		func(inv *Invoice) []string { return when(len(inv.VATBreakdown) == 0, "BG-23") }},
+	{"BR-CO-19", SeverityFatal, "If Invoicing period (BG-14) is used, the Invoicing period start date (BT-73) or the Invoicing period end date (BT-74) shall be filled, or both.",
+		func(inv *Invoice) []string {
+			// UBL carries the VAT point date code (BT-8) in the same
+			// element; the CEN Schematron accepts a period holding only it.
+			p := inv.InvoicingPeriod
+			return when(p != nil && p.Start == "" && p.End == "" && inv.TaxPointDateCode == "", "BG-14")
+		}},
+	{"BR-CO-20", SeverityFatal, "If Invoice line period (BG-26) is used, the Invoice line period start date (BT-134) or the Invoice line period end date (BT-135) shall be filled, or both.",
+		func(inv *Invoice) []string {
+			return eachLine(inv, "/BG-26", func(l *Line) bool { return l.Period != nil && l.Period.Start == "" && l.Period.End == "" })
+		}},
+	{"BR-CO-21", SeverityFatal, "Each Document level allowance (BG-20) shall contain a Document level allowance reason (BT-97) or a Document level allowance reason code (BT-98), or both.",
+		func(inv *Invoice) []string { return eachAC(inv.Allowances, "BG-20", "/BT-97", noReason) }},
+	{"BR-CO-22", SeverityFatal, "Each Document level charge (BG-21) shall contain a Document level charge reason (BT-104) or a Document level charge reason code (BT-105), or both.",
+		func(inv *Invoice) []string { return eachAC(inv.Charges, "BG-21", "/BT-104", noReason) }},
+	{"BR-CO-23", SeverityFatal, "Each Invoice line allowance (BG-27) shall contain an Invoice line allowance reason (BT-139) or an Invoice line allowance reason code (BT-140), or both.",
+		func(inv *Invoice) []string { return eachLineAC(inv, false, "/BT-139", noReason) }},
+	{"BR-CO-24", SeverityFatal, "Each Invoice line charge (BG-28) shall contain an Invoice line charge reason (BT-144) or an Invoice line charge reason code (BT-145), or both.",
+		func(inv *Invoice) []string { return eachLineAC(inv, true, "/BT-144", noReason) }},
 	{"BR-CO-25", SeverityFatal, "In case the Amount due for payment (BT-115) is positive, either the Payment due date (BT-9) or the Payment terms (BT-20) shall be present.",
 		func(inv *Invoice) []string {
 			// The CEN UBL artefacts apply BR-CO-25 to Invoice only, not
