@@ -176,11 +176,11 @@ func benchIntake(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if len(entries) != *n {
 		return fmt.Errorf("%d register entries for %d documents", len(entries), *n)
 	}
-	var toRegistered, toDone []time.Duration
+	var toRegistered, toArchived []time.Duration
 	var last time.Time
 	for _, e := range entries {
 		toRegistered = append(toRegistered, e.RegisteredAt.Sub(e.ReceivedAt))
-		toDone = append(toDone, e.UpdatedAt.Sub(e.ReceivedAt))
+		toArchived = append(toArchived, e.UpdatedAt.Sub(e.ReceivedAt))
 		if e.RegisteredAt.After(last) {
 			last = e.RegisteredAt
 		}
@@ -189,7 +189,7 @@ func benchIntake(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fmt.Fprintf(stdout, "published:            %d in %s (%.1f/s)\n", *n, published.Round(time.Millisecond), float64(*n)/published.Seconds())
 	fmt.Fprintf(stdout, "registered:           %d in %s → %.1f documents/s\n", *n, span.Round(time.Millisecond), float64(*n)/span.Seconds())
 	fmt.Fprintf(stdout, "publish → registered: p50 %s  p95 %s  p99 %s  max %s\n", pct(toRegistered, 50), pct(toRegistered, 95), pct(toRegistered, 99), pct(toRegistered, 100))
-	fmt.Fprintf(stdout, "publish → archived:   p50 %s  p95 %s  p99 %s  max %s\n", pct(toDone, 50), pct(toDone, 95), pct(toDone, 99), pct(toDone, 100))
+	fmt.Fprintf(stdout, "publish → archived:   p50 %s  p95 %s  p99 %s  max %s\n", pct(toArchived, 50), pct(toArchived, 95), pct(toArchived, 99), pct(toArchived, 100))
 	fmt.Fprintf(stdout, "peak RSS of aktenfluss dev: %d MiB (after start: %d MiB)\n", peak>>20, rssStart>>20)
 	return nil
 }
