@@ -22,8 +22,9 @@ import (
 )
 
 // startDev runs the embedded stack in this process, as `aktenfluss dev`
-// would, so the CLI commands below find it through dev.json.
-func startDev(t *testing.T) app.DevInfo {
+// would, so the CLI commands below find it through dev.json. roles nil
+// means all of them.
+func startDev(t *testing.T, roles ...config.Role) app.DevInfo {
 	t.Helper()
 	dir := t.TempDir()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -37,6 +38,7 @@ func startDev(t *testing.T) app.DevInfo {
 	done := make(chan error, 1)
 	go func() {
 		done <- app.RunDev(ctx, cfg, newLogger(os.Stderr, "error"), app.DevOptions{
+			Roles:   roles,
 			OnReady: func(i app.DevInfo) { ready <- i },
 			Run:     app.RunOptions{HTTPListener: ln},
 		})

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"os/exec"
 	"syscall"
@@ -105,35 +104,7 @@ func TestOCRWorkerKilledMidDocument(t *testing.T) {
 		t.Skip("20-page OCR with a child process")
 	}
 	const pages = 20
-	dir := t.TempDir()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := config.Defaults()
-	cfg.DataDir = dir
-	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan app.DevInfo, 1)
-	stopped := make(chan error, 1)
-	go func() {
-		stopped <- app.RunDev(ctx, cfg, newLogger(io.Discard, "error"), app.DevOptions{
-			Roles:   []config.Role{config.RoleWorker, config.RoleConsume}, // OCR runs in the child
-			OnReady: func(i app.DevInfo) { ready <- i },
-			Run:     app.RunOptions{HTTPListener: ln},
-		})
-	}()
-	t.Cleanup(func() {
-		cancel()
-		<-stopped
-	})
-	var info app.DevInfo
-	select {
-	case info = <-ready:
-	case err := <-stopped:
-		t.Fatal(err)
-	case <-time.After(90 * time.Second):
-		t.Fatal("dev did not start")
-	}
+	info := startDev(t, config.RoleWorker, config.RoleConsume) // OCR runs in the child
 
 	var texts [][]string
 	for i := range pages {
