@@ -14,7 +14,6 @@ import (
 const (
 	maxFormDepth   = 8
 	maxFormsPerDoc = 256
-	maxGStateDepth = 64
 )
 
 // matrix is a PDF transformation matrix [a b c d e f].
@@ -73,8 +72,7 @@ type gstate struct {
 func (s *contentScan) run(content []byte, res types.Dict, gs gstate, depth int) error {
 	lx := pdfread.NewLexer(content)
 	var (
-		stack    []gstate
-		overflow int // q beyond maxGStateDepth, so Q stays balanced
+		stack    pdfread.GStateStack[gstate]
 		nums     [6]float64
 		nnums    int
 		inText   bool
@@ -102,19 +100,9 @@ func (s *contentScan) run(content []byte, res types.Dict, gs gstate, depth int) 
 		}
 		switch t.Text {
 		case "q":
-			if len(stack) < maxGStateDepth {
-				stack = append(stack, gs)
-			} else {
-				overflow++
-			}
+			stack.Save(gs)
 		case "Q":
-			switch {
-			case overflow > 0:
-				overflow--
-			case len(stack) > 0:
-				gs = stack[len(stack)-1]
-				stack = stack[:len(stack)-1]
-			}
+			gs = stack.Restore(gs)
 		case "cm":
 			if nnums >= 6 {
 				gs.ctm = matrix(nums).mul(gs.ctm)

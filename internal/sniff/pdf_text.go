@@ -173,14 +173,12 @@ func (s *textScan) xobject(name string, res types.Dict, ts textState, depth int)
 func scanContent(b []byte, ts textState, stats *contentStats, onDo func(name string, ts textState) error) error {
 	lx := pdfread.NewLexer(b)
 	var (
-		stack      []textState
-		overflow   int // q beyond the stack cap, so Q stays balanced
+		stack      pdfread.GStateStack[textState]
 		inText     bool
 		nonEmpty   bool // a non-empty string among the current operands
 		lastName   string
 		lastNumber float64
 	)
-	const maxStack = 64
 	for {
 		t := lx.Next()
 		switch t.Kind {
@@ -209,19 +207,9 @@ func scanContent(b []byte, ts textState, stats *contentStats, onDo func(name str
 		case "Tr":
 			ts.render = int(lastNumber)
 		case "q":
-			if len(stack) < maxStack {
-				stack = append(stack, ts)
-			} else {
-				overflow++
-			}
+			stack.Save(ts)
 		case "Q":
-			switch {
-			case overflow > 0:
-				overflow--
-			case len(stack) > 0:
-				ts = stack[len(stack)-1]
-				stack = stack[:len(stack)-1]
-			}
+			ts = stack.Restore(ts)
 		case "Tj", "TJ", "'", `"`:
 			if inText && ts.font && nonEmpty {
 				if ts.render == 3 || ts.render == 7 {
