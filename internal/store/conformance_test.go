@@ -55,6 +55,8 @@ var conformance = []struct {
 	{"entries/set-scan-protocol", testSetScanProtocol},
 	{"events/idempotent-by-key-in-order", testEvents},
 	{"events/concurrent-appends", testEventsConcurrent},
+	{"invoices/add-idempotent-duplicates-status", testInvoices},
+	{"invoices/concurrent-duplicates-flagged-once", testInvoicesConcurrent},
 	{"ping", testPing},
 	{"reopen/keeps-data", testReopenKeepsData},
 }

@@ -85,6 +85,19 @@ type Store interface {
 	// Events returns the events of one object in append order (by Seq).
 	Events(ctx context.Context, objectType, objectID string) ([]AuditEvent, error)
 
+	// AddInvoice stores the invoice record of an e-invoice document,
+	// idempotent on DocumentSHA256, and flags a likely duplicate: DuplicateOf
+	// is set to the earliest invoice with the same DuplicateKey.
+	AddInvoice(ctx context.Context, inv records.Invoice) (stored records.Invoice, created bool, err error)
+	// Invoice returns an invoice record by id, or ErrNotFound.
+	Invoice(ctx context.Context, id int64) (records.Invoice, error)
+	// InvoiceByDocument returns the invoice record of a document, or ErrNotFound.
+	InvoiceByDocument(ctx context.Context, documentSHA256 string) (records.Invoice, error)
+	// Invoices lists invoice records in id order.
+	Invoices(ctx context.Context, f InvoiceFilter) ([]records.Invoice, error)
+	// SetInvoiceStatus moves an invoice on (rejected → returned).
+	SetInvoiceStatus(ctx context.Context, id int64, status records.InvoiceStatus) error
+
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
 	// Close releases the connections.
