@@ -55,8 +55,9 @@ type Attachment struct {
 	Modified     time.Time
 }
 
-// Page is one scanned page: its image fills the MediaBox, the OCR words lie
-// on it as invisible text.
+// Page is one page: a scanned page has an image that fills the MediaBox
+// and the OCR words as invisible text on it; a born-digital page draws on
+// a Canvas. Both may be combined.
 type Page struct {
 	WidthPt, HeightPt float64 // MediaBox in points (1/72 inch)
 	Image             Image   // zero Image: a blank page
@@ -64,6 +65,10 @@ type Page struct {
 	// Rotate turns the page clockwise for display (0, 90, 180, 270): a
 	// scan stored sideways stands upright without recompressing its image.
 	Rotate int
+	// Canvas, when set, is visible vector content (text in embedded
+	// TrueType fonts, rules, shading) drawn above the image and the text
+	// layer: a born-digital page such as an e-invoice rendition.
+	Canvas *Canvas
 }
 
 // Image is a page image as it goes into the PDF: Data is the stream content

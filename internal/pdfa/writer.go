@@ -76,6 +76,11 @@ func Write(w io.Writer, doc Document) error {
 		font0, cidFont, fontDesc, fontFile, cidMap, toUnicode = pw.alloc(), pw.alloc(), pw.alloc(), pw.alloc(), pw.alloc(), pw.alloc()
 	}
 
+	vfonts, vindex := collectVectorFonts(doc.Pages)
+	for _, vf := range vfonts {
+		vf.type0, vf.cid, vf.desc, vf.file, vf.toUnicode = pw.alloc(), pw.alloc(), pw.alloc(), pw.alloc(), pw.alloc()
+	}
+
 	enc := newCIDEncoder()
 	z := newDeflater()
 	done := make(chan struct{})
@@ -102,6 +107,11 @@ func Write(w io.Writer, doc Document) error {
 			content = append(content, " 0 0 cm /Im0 Do Q\n"...)
 		}
 		content = appendTextLayer(content, p, enc)
+		if p.Canvas != nil && len(p.Canvas.buf) > 0 {
+			content = append(content, "q\n"...)
+			content = append(content, p.Canvas.buf...)
+			content = append(content, "Q\n"...)
+		}
 		pw.stream(contentRef, "/Filter /FlateDecode", z.compress(content))
 
 		var d strings.Builder
@@ -117,8 +127,18 @@ func Write(w io.Writer, doc Document) error {
 		if imgRef != 0 {
 			d.WriteString(" /XObject << /Im0 " + ref(imgRef) + " >>")
 		}
-		if hasText && len(p.Words) > 0 {
-			d.WriteString(" /Font << /F1 " + ref(font0) + " >>")
+		textLayer := hasText && len(p.Words) > 0
+		if textLayer || p.Canvas != nil && len(p.Canvas.fonts) > 0 {
+			d.WriteString(" /Font <<")
+			if textLayer {
+				d.WriteString(" /F1 " + ref(font0))
+			}
+			if p.Canvas != nil {
+				for j, f := range p.Canvas.fonts {
+					d.WriteString(" /V" + strconv.Itoa(j+1) + " " + ref(vindex[f].type0))
+				}
+			}
+			d.WriteString(" >>")
 		}
 		d.WriteString(" >> /Contents " + ref(contentRef) + " >>")
 		pw.object(pageRef, d.String())
@@ -136,6 +156,10 @@ func Write(w io.Writer, doc Document) error {
 		pw.stream(fontFile, "/Length1 "+strconv.Itoa(len(st.font))+" /Filter /FlateDecode", st.fontZ)
 		pw.stream(cidMap, "/Filter /FlateDecode", st.cidMapZ)
 		pw.stream(toUnicode, "/Filter /FlateDecode", z.compress(enc.toUnicodeCMap()))
+	}
+
+	for _, vf := range vfonts {
+		vf.write(pw, z)
 	}
 
 	var afRefs []int
