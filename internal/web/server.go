@@ -44,6 +44,7 @@ type Register interface {
 	Quarantined(ctx context.Context, f store.QuarantineFilter) ([]store.QuarantineItem, error)
 	CountQuarantined(ctx context.Context, f store.QuarantineFilter) (int, error)
 	Renditions(ctx context.Context, documentSHA256 string) ([]records.Rendition, error)
+	InvoiceByDocument(ctx context.Context, documentSHA256 string) (records.Invoice, error)
 }
 
 // Check is one readiness probe (records store, NATS, Temporal).
@@ -176,6 +177,7 @@ type documentView struct {
 	Events     []store.AuditEvent
 	Renditions []records.Rendition
 	Downloads  bool
+	Invoice    *records.Invoice // the invoice record of an e-invoice
 }
 
 func (s *Server) documentPage(w http.ResponseWriter, r *http.Request) {
@@ -193,7 +195,14 @@ func (s *Server) documentPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, "renditions", err)
 		return
 	}
-	s.render(w, "document.html", documentView{Entry: e, Events: events, Renditions: rends, Downloads: s.Blobs != nil})
+	view := documentView{Entry: e, Events: events, Renditions: rends, Downloads: s.Blobs != nil}
+	if inv, err := s.Register.InvoiceByDocument(r.Context(), e.SHA256); err == nil {
+		view.Invoice = &inv
+	} else if !errors.Is(err, store.ErrNotFound) {
+		s.fail(w, "invoice record", err)
+		return
+	}
+	s.render(w, "document.html", view)
 }
 
 // entry finds the register entry named in the path, or answers the
@@ -240,7 +249,7 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 		for _, rd := range rends {
 			if string(rd.Kind) == kind {
 				digest, mediaType = rd.BlobSHA256, rd.MediaType
-				name = e.Number.String() + map[records.RenditionKind]string{records.RenditionArchivalPDF: "-pdfa.pdf", records.RenditionText: ".txt"}[rd.Kind]
+				name = e.Number.String() + renditionSuffix[rd.Kind]
 			}
 		}
 		if digest == "" {
@@ -261,6 +270,15 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 		// Headers are out; all that is left is to log and cut the response.
 		s.logger().Error("download interrupted", "sha256", digest, "error", err)
 	}
+}
+
+// renditionSuffix names downloaded renditions after the register number.
+var renditionSuffix = map[records.RenditionKind]string{
+	records.RenditionArchivalPDF:   "-pdfa.pdf",
+	records.RenditionText:          ".txt",
+	records.RenditionInvoiceXML:    "-rechnung.xml",
+	records.RenditionInvoiceReport: "-pruefbericht.json",
+	records.RenditionInvoiceView:   "-rechnung.pdf",
 }
 
 func (s *Server) quarantinePage(w http.ResponseWriter, r *http.Request) {
@@ -301,6 +319,10 @@ func statusDE(s records.Status) string {
 		return "archiviert (PDF/A)"
 	case records.StatusFailed:
 		return "fehlgeschlagen"
+	case records.StatusAccepted:
+		return "E-Rechnung formal geprüft, angenommen"
+	case records.StatusRejected:
+		return "E-Rechnung abgewiesen (Rücksendung)"
 	}
 	return string(s)
 }

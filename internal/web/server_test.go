@@ -131,3 +131,56 @@ func TestReadinessReportsFailingChecks(t *testing.T) {
 		t.Fatalf("readyz = %d %q", status, body)
 	}
 }
+
+// TestInvoiceOnDocumentPage shows the e-invoice verdict, the duplicate
+// hint and the invoice renditions on the document page.
+func TestInvoiceOnDocumentPage(t *testing.T) {
+	srv, st, testBlobs := newServer(t)
+	ctx := context.Background()
+	var entries []records.RegisterEntry
+	for i, body := range []string{"<Invoice>1</Invoice>", "<Invoice>1 again</Invoice>"} {
+		ref, err := testBlobs.Put(ctx, strings.NewReader(body), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, _, err := st.Register(ctx, records.NewEntry{SHA256: ref.SHA256, Size: ref.Size, MediaType: "application/xml",
+			OriginalName: "rechnung.xml", Source: records.SourceEInvoice, ReceivedAt: time.Date(2026, 11, 24, 9, i, 0, 0, time.UTC),
+			WorkflowID: "inbound-" + ref.SHA256})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.SetStatus(ctx, ref.SHA256, records.StatusRejected); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := st.AddRendition(ctx, records.Rendition{DocumentSHA256: ref.SHA256, Kind: records.RenditionInvoiceXML,
+			BlobSHA256: ref.SHA256, Size: ref.Size, MediaType: "application/xml"}); err != nil {
+			t.Fatal(err)
+		}
+		inv := records.Invoice{DocumentSHA256: ref.SHA256, XMLSHA256: ref.SHA256, ReportSHA256: ref.SHA256, WorkflowID: "inbound-" + ref.SHA256,
+			Syntax: "UBL-Invoice", Scenario: "XR-UBL-Invoice", Number: "R-4711", IssueDate: "2026-11-20", Currency: "EUR",
+			SellerName: "Müller & Söhne GmbH", BuyerName: "Stadt Musterstadt", BuyerReference: "04011000-12345-03",
+			Payable: "1234.5", Errors: 1, Status: records.InvoiceRejected,
+			DuplicateKey: records.InvoiceDuplicateKey("", "Müller & Söhne GmbH", "R-4711", "2026-11-20", "1234.5")}
+		if _, _, err := st.AddInvoice(ctx, inv); err != nil {
+			t.Fatal(err)
+		}
+		entries = append(entries, e)
+	}
+	status, body := get(t, srv.URL+"/documents/"+entries[1].Number.String())
+	if status != 200 {
+		t.Fatalf("status %d: %s", status, body)
+	}
+	for _, want := range []string{"E-Rechnung", "R-4711", "Müller &amp; Söhne GmbH", "04011000-12345-03", "1234.5 EUR", "abgewiesen",
+		"Mögliche Dublette", "Rechnungs-XML (rechtliches Original)", "/einvoice-xml", "E-Rechnung abgewiesen (Rücksendung)"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("document page lacks %q", want)
+		}
+	}
+	if _, body := get(t, srv.URL+"/documents/"+entries[0].Number.String()); strings.Contains(body, "Mögliche Dublette") {
+		t.Error("the first invoice is no duplicate")
+	}
+	status, body = get(t, srv.URL+"/documents/"+entries[1].Number.String()+"/einvoice-xml")
+	if status != 200 || body != "<Invoice>1 again</Invoice>" {
+		t.Errorf("download of the invoice XML: %d %q", status, body)
+	}
+}
