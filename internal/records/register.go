@@ -53,6 +53,8 @@ const (
 	StatusClassified Status = "classified" // kind detected
 	StatusArchived   Status = "archived"   // archival PDF/A and text stored beside the original
 	StatusFailed     Status = "failed"     // processing stopped with an error; see the audit trail
+	StatusAccepted   Status = "accepted"   // e-invoice passed the formal check; renditions stored
+	StatusRejected   Status = "rejected"   // e-invoice failed the formal check; goes back to the sender
 )
 
 // ScanProtocol is the Transfervermerk in the sense of BSI TR-RESISCAN: who
