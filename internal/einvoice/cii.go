@@ -162,6 +162,13 @@ func fromCII(root *node) (*Invoice, error) {
 	// TaxTotalAmount repeats per currency (BT-110 in BT-5, BT-111 in BT-6).
 	for _, tt := range sum.all("TaxTotalAmount") {
 		cur := tt.attr("currencyID")
+		if hasAttr(tt, "currencyID") {
+			loc := "BG-22/BT-110"
+			if cur != inv.CurrencyCode {
+				loc = "BG-22/BT-111"
+			}
+			inv.has.amounts = append(inv.has.amounts, writtenAmount{loc: loc, text: tt.text, currency: cur, checkCurrency: true})
+		}
 		switch {
 		case cur == inv.CurrencyCode || (cur == "" && inv.Totals.Tax == nil):
 			inv.has.docTaxTotals++
@@ -208,6 +215,7 @@ func ciiLine(d *decoder, ln *node) Line {
 		ItemDescription: prod.str("Description"),
 		SellerItemID:    prod.str("SellerAssignedID"),
 		BuyerItemID:     prod.str("BuyerAssignedID"),
+		OriginCountry:   prod.str("OriginTradeCountry", "ID"),
 	}
 	if id := prod.child("GlobalID"); id != nil {
 		l.StandardItemID = &Identifier{Value: id.text, Scheme: id.attr("schemeID")}
@@ -274,6 +282,7 @@ func ciiParty(p *node) Party {
 			party.Identifiers = append(party.Identifiers, Identifier{Value: id.text, Scheme: id.attr("schemeID")})
 		}
 	}
+	party.ciiLocalIDs = len(p.all("ID"))
 	if id := p.path("SpecifiedLegalOrganization", "ID"); id != nil {
 		party.LegalRegistrationID = &Identifier{Value: id.text, Scheme: id.attr("schemeID")}
 	}

@@ -76,6 +76,38 @@ type docPresence struct {
 	// docTaxTotals counts tax totals in the document currency (BT-110).
 	docTaxTotals int
 	means        []paymentMeans // every BG-16 payment means, in order
+	// amounts lists amount elements as written, for the currency code
+	// list (BR-CL-03) and the UBL amount data type (UBL-DT-01).
+	amounts []writtenAmount
+	// docRefs lists every UBL AdditionalDocumentReference, in order
+	// (BR-CL-07, UBL-SR-43).
+	docRefs []docReference
+	// lineCategories lists every UBL ClassifiedTaxCategory/ID as written,
+	// wherever it stands (BR-CL-18).
+	lineCategories []writtenCode
+}
+
+// writtenCode is a code as written, with its EN 16931 location.
+type writtenCode struct {
+	loc, value string
+}
+
+// writtenAmount is one amount element as written.
+type writtenAmount struct {
+	loc      string // EN 16931 location, e.g. "BG-22/BT-115"
+	text     string
+	currency string // currencyID attribute
+	// checkCurrency: BR-CL-03 applies (UBL: the amounts its context
+	// lists; CII: TaxTotalAmount with a currencyID).
+	checkCurrency bool
+	checkDigits   bool // UBL-DT-01 applies
+}
+
+// docReference is a UBL document reference as written: its type code and
+// the scheme of its identifier.
+type docReference struct {
+	typeCode, scheme       string
+	hasTypeCode, hasScheme bool
 }
 
 // paymentMeans is one payment means element as written.
@@ -83,6 +115,9 @@ type paymentMeans struct {
 	code      string // BT-81
 	hasCode   bool
 	accountID []string // BT-84 of each payee account, "" when empty or absent
+
+	paymentID    string // UBL cbc:PaymentID (BT-83), for UBL-SR-44
+	hasPaymentID bool
 }
 
 // Note is BG-1.
@@ -119,6 +154,15 @@ type Party struct {
 
 	hasLegalName bool // BT-27 written as legal (registration) name
 	hasPartyName bool // UBL cac:PartyName/cbc:Name (CII: Name) written
+
+	// Written counts and codes the code-list and syntax rules read.
+	vatIDs     int    // UBL PartyTaxScheme CompanyIDs of scheme VAT (UBL-SR-12/18)
+	taxSchemes int    // UBL PartyTaxScheme elements (UBL-SR-42)
+	sepaIDs    int    // UBL PartyIdentification IDs of scheme SEPA (BR-CL-10)
+	regCountry string // UBL PartyLegalEntity registration address country (BR-CL-14)
+	// ciiLocalIDs counts the CII ram:ID identifiers, which come first in
+	// Identifiers and fall under BR-CL-11 rather than BR-CL-10.
+	ciiLocalIDs int
 }
 
 // Address is BG-5 (seller), BG-8 (buyer), BG-12, BG-15.
@@ -238,6 +282,8 @@ type Attachment struct {
 	Size        int64  `json:"size,omitempty"`        // decoded size of BT-125 in bytes
 
 	content string // base64 text as in the XML; not serialised
+
+	hasBinary bool // UBL EmbeddedDocumentBinaryObject written (UBL-DT-06/07)
 }
 
 // ErrNoContent reports an attachment without embedded content.
@@ -299,8 +345,11 @@ type Line struct {
 	StandardItemID  *Identifier       `json:"standard_item_id,omitempty"` // BT-157
 	Classifications []Identifier      `json:"classifications,omitempty"`  // BT-158, scheme = list id
 	Attributes      []ItemAttribute   `json:"attributes,omitempty"`       // BG-32
+	OriginCountry   string            `json:"origin_country,omitempty"`   // BT-159
 
 	hasQuantity, hasNetAmount, hasPrice bool // BT-129, BT-131, BT-146 present
+
+	docRefs []docReference // UBL line DocumentReference elements (BR-CL-07)
 }
 
 // ItemAttribute is BG-32, an item attribute.

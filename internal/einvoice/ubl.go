@@ -1,5 +1,10 @@
 package einvoice
 
+import (
+	"fmt"
+	"strings"
+)
+
 // fromUBL maps a UBL 2.1 Invoice or CreditNote. The two differ only in a
 // few element names (type code, line, quantity), handled by the names below.
 func fromUBL(root *node, syntax Syntax) (*Invoice, error) {
@@ -45,6 +50,7 @@ func fromUBL(root *node, syntax Syntax) (*Invoice, error) {
 		inv.PrecedingInvoices = append(inv.PrecedingInvoices, DocRef{Number: r.str("ID"), IssueDate: r.str("IssueDate")})
 	}
 	for _, ad := range root.all("AdditionalDocumentReference") {
+		inv.has.docRefs = append(inv.has.docRefs, ublDocRef(ad))
 		if ad.str("DocumentTypeCode") == "130" {
 			inv.ObjectIdentifier = ad.str("ID")
 			continue
@@ -54,6 +60,7 @@ func fromUBL(root *node, syntax Syntax) (*Invoice, error) {
 		if bin := ad.path("Attachment", "EmbeddedDocumentBinaryObject"); bin != nil {
 			a.Filename, a.MimeCode = bin.attr("filename"), bin.attr("mimeCode")
 			a.setContent(bin.text)
+			a.hasBinary = true
 		}
 		inv.Attachments = append(inv.Attachments, a)
 	}
@@ -79,6 +86,7 @@ func fromUBL(root *node, syntax Syntax) (*Invoice, error) {
 	for i, pm := range root.all("PaymentMeans") {
 		pay := &inv.PaymentInstructions
 		pmh := paymentMeans{code: pm.str("PaymentMeansCode"), hasCode: pm.child("PaymentMeansCode") != nil}
+		pmh.paymentID, pmh.hasPaymentID = pm.str("PaymentID"), pm.child("PaymentID") != nil
 		for _, acc := range pm.all("PayeeFinancialAccount") {
 			pmh.accountID = append(pmh.accountID, acc.str("ID"))
 		}
@@ -169,6 +177,7 @@ func fromUBL(root *node, syntax Syntax) (*Invoice, error) {
 	for _, ln := range root.all(lineName) {
 		inv.Lines = append(inv.Lines, ublLine(d, ln, qtyName))
 	}
+	inv.has.amounts, inv.has.lineCategories = ublWritten(root, lineName, inv.CurrencyCode)
 	if d.err != nil {
 		return inv, d.err
 	}
@@ -195,6 +204,10 @@ func ublLine(d *decoder, ln *node, qtyName string) Line {
 		ItemDescription: ln.str("Item", "Description"),
 		SellerItemID:    ln.str("Item", "SellersItemIdentification", "ID"),
 		BuyerItemID:     ln.str("Item", "BuyersItemIdentification", "ID"),
+		OriginCountry:   ln.str("Item", "OriginCountry", "IdentificationCode"),
+	}
+	for _, ref := range ln.all("DocumentReference") {
+		l.docRefs = append(l.docRefs, ublDocRef(ref))
 	}
 	if id := ln.path("Item", "StandardItemIdentification", "ID"); id != nil {
 		l.StandardItemID = &Identifier{Value: id.text, Scheme: id.attr("schemeID")}
@@ -262,8 +275,12 @@ func ublParty(p *node) Party {
 		party.Name = party.TradingName
 		party.TradingName = ""
 	}
+	party.regCountry = p.str("PartyLegalEntity", "RegistrationAddress", "Country", "IdentificationCode")
 	for _, pid := range p.all("PartyIdentification") {
 		id := pid.child("ID")
+		if id != nil && id.attr("schemeID") == "SEPA" {
+			party.sepaIDs++
+		}
 		if id != nil && id.attr("schemeID") != "SEPA" {
 			party.Identifiers = append(party.Identifiers, Identifier{Value: id.text, Scheme: id.attr("schemeID")})
 		}
@@ -272,6 +289,10 @@ func ublParty(p *node) Party {
 		party.LegalRegistrationID = &Identifier{Value: id.text, Scheme: id.attr("schemeID")}
 	}
 	for _, ts := range p.all("PartyTaxScheme") {
+		party.taxSchemes++
+		if strings.ToUpper(ts.str("TaxScheme", "ID")) == "VAT" && ts.child("CompanyID") != nil {
+			party.vatIDs++
+		}
 		if ts.str("TaxScheme", "ID") == "VAT" {
 			party.VATID = ts.str("CompanyID")
 		} else {
@@ -299,5 +320,127 @@ func ublAddress(a *node) *Address {
 		PostCode:    a.str("PostalZone"),
 		Subdivision: a.str("CountrySubentity"),
 		CountryCode: a.str("Country", "IdentificationCode"),
+	}
+}
+
+// ublDocRef records a document reference's type code and identifier
+// scheme as written.
+func ublDocRef(ref *node) docReference {
+	id := ref.child("ID")
+	return docReference{
+		typeCode: ref.str("DocumentTypeCode"), hasTypeCode: ref.child("DocumentTypeCode") != nil,
+		scheme: id.attr("schemeID"), hasScheme: hasAttr(id, "schemeID"),
+	}
+}
+
+// hasAttr reports whether an element carries the unqualified attribute,
+// even with an empty value.
+func hasAttr(n *node, local string) bool {
+	if n == nil {
+		return false
+	}
+	for _, a := range n.attrs {
+		if a.Name.Local == local {
+			return true
+		}
+	}
+	return false
+}
+
+// ublCurrencyAmounts are the amount elements whose currencyID the CEN
+// code-list Schematron checks (BR-CL-03).
+var ublCurrencyAmounts = map[string]bool{
+	"Amount": true, "BaseAmount": true, "PriceAmount": true, "TaxAmount": true, "TaxableAmount": true,
+	"LineExtensionAmount": true, "TaxExclusiveAmount": true, "TaxInclusiveAmount": true,
+	"AllowanceTotalAmount": true, "ChargeTotalAmount": true, "PrepaidAmount": true,
+	"PayableRoundingAmount": true, "PayableAmount": true,
+}
+
+// ublAmountTerms names the business term of an amount by the group it
+// sits in (a context of ublWalk.visit) and its element name.
+var ublAmountTerms = map[string]map[string]string{
+	"total": {"LineExtensionAmount": "BT-106", "AllowanceTotalAmount": "BT-107", "ChargeTotalAmount": "BT-108",
+		"TaxExclusiveAmount": "BT-109", "TaxInclusiveAmount": "BT-112", "PrepaidAmount": "BT-113",
+		"PayableRoundingAmount": "BT-114", "PayableAmount": "BT-115"},
+	"taxTotal":       {"TaxAmount": "BT-110"},
+	"subtotal":       {"TaxableAmount": "BT-116", "TaxAmount": "BT-117"},
+	"allowance":      {"Amount": "BT-92", "BaseAmount": "BT-93"},
+	"charge":         {"Amount": "BT-99", "BaseAmount": "BT-100"},
+	"line":           {"LineExtensionAmount": "BT-131"},
+	"lineAllowance":  {"Amount": "BT-136", "BaseAmount": "BT-137"},
+	"lineCharge":     {"Amount": "BT-141", "BaseAmount": "BT-142"},
+	"price":          {"PriceAmount": "BT-146"},
+	"priceAllowance": {"Amount": "BT-147", "BaseAmount": "BT-148"},
+}
+
+// ublWritten records, as written and located by business term, every
+// element named *Amount (for BR-CL-03 and UBL-DT-01, which exempts prices
+// and the price discount) and every ClassifiedTaxCategory code (BR-CL-18).
+// Like the Schematron it looks everywhere, not only where the model reads.
+func ublWritten(root *node, lineName, docCurrency string) ([]writtenAmount, []writtenCode) {
+	w := &ublWalk{lineName: lineName, docCurrency: docCurrency}
+	w.visit(root, "", "root", false)
+	return w.out, w.categories
+}
+
+type ublWalk struct {
+	lineName, docCurrency string
+	subtotals             int // VAT breakdowns seen, across tax totals
+	out                   []writtenAmount
+	categories            []writtenCode
+}
+
+func (w *ublWalk) visit(n *node, loc, ctx string, inPriceAC bool) {
+	count := map[string]int{}
+	next := func(group string) string {
+		count[group]++
+		return fmt.Sprintf("%s%s[%d]", loc, group, count[group])
+	}
+	for _, k := range n.kids {
+		if strings.HasSuffix(k.local, "Amount") && len(k.kids) == 0 {
+			term := ublAmountTerms[ctx][k.local]
+			if ctx == "taxTotal" && k.attr("currencyID") != w.docCurrency {
+				term = "BT-111"
+			}
+			if term == "" {
+				term = k.local
+			}
+			w.out = append(w.out, writtenAmount{
+				loc: strings.TrimPrefix(loc+"/"+term, "/"), text: k.text, currency: k.attr("currencyID"),
+				checkCurrency: ublCurrencyAmounts[k.local],
+				checkDigits:   !strings.HasSuffix(k.local, "PriceAmount") && !inPriceAC,
+			})
+			continue
+		}
+		charge := k.str("ChargeIndicator") == "true"
+		switch {
+		case ctx == "root" && k.local == "AllowanceCharge" && charge:
+			w.visit(k, next("BG-21"), "charge", false)
+		case ctx == "root" && k.local == "AllowanceCharge":
+			w.visit(k, next("BG-20"), "allowance", false)
+		case ctx == "root" && k.local == "TaxTotal":
+			w.visit(k, "BG-22", "taxTotal", false)
+		case ctx == "taxTotal" && k.local == "TaxSubtotal":
+			w.subtotals++
+			w.visit(k, fmt.Sprintf("BG-23[%d]", w.subtotals), "subtotal", false)
+		case ctx == "root" && k.local == "LegalMonetaryTotal":
+			w.visit(k, "BG-22", "total", false)
+		case ctx == "root" && k.local == w.lineName:
+			w.visit(k, next("BG-25"), "line", false)
+		case ctx == "line" && k.local == "AllowanceCharge" && charge:
+			w.visit(k, next("/BG-28"), "lineCharge", false)
+		case ctx == "line" && k.local == "AllowanceCharge":
+			w.visit(k, next("/BG-27"), "lineAllowance", false)
+		case ctx == "line" && k.local == "Price":
+			w.visit(k, loc+"/BG-29", "price", false)
+		case ctx == "price" && k.local == "AllowanceCharge":
+			w.visit(k, loc, "priceAllowance", true)
+		case k.local == "ClassifiedTaxCategory":
+			if id := k.child("ID"); id != nil {
+				w.categories = append(w.categories, writtenCode{loc: strings.TrimPrefix(loc+"/BT-151", "/"), value: id.text})
+			}
+		default:
+			w.visit(k, loc, "", inPriceAC)
+		}
 	}
 }

@@ -233,7 +233,7 @@ func badVATPrefix(id string) bool {
 // rules is the table of implemented EN 16931 (CEN/TC 434, validation
 // artefacts 1.3.x) business rules: the core and calculation rules, then
 // the VAT-category rules (vat_rules.go). Read-only.
-var rules = slices.Concat(coreRules, vatRules)
+var rules = slices.Concat(coreRules, vatRules, codeListRules, syntaxRules)
 
 // coreRules holds the BR-nn and BR-CO rules.
 var coreRules = []rule{

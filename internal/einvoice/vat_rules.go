@@ -3,7 +3,8 @@ package einvoice
 import "strings"
 
 // VAT-category rules of EN 16931 (BR-S, BR-Z, BR-E, BR-AE, BR-IC, BR-G,
-// BR-O), following the CEN UBL Schematron 1.3.x. The families share one
+// BR-O, and IGIC and IPSI as BR-AF and BR-AG), following the CEN UBL
+// Schematron 1.3.x. The families share one
 // shape: 01 breakdown presence, 02–04 party identifiers for lines,
 // allowances and charges of the category, 05–07 the rates there, 08 the
 // taxable amount, 09 the tax amount, 10 the exemption reason; some
@@ -25,14 +26,19 @@ type vatCategory struct {
 	// exemption: true when the breakdown shall have an exemption reason,
 	// false when it shall not.
 	exemption bool
+	// perRate: the taxable amount (08) is checked per VAT rate and the tax
+	// amount (09) is the rate applied to it (S, L, M); otherwise the
+	// category has one breakdown and no tax.
+	perRate bool
 }
 
 type rateRule int
 
 const (
-	ratePositive rateRule = iota // > 0
-	rateZero                     // = 0
-	rateAbsent                   // not given
+	ratePositive    rateRule = iota // > 0
+	rateZero                        // = 0
+	rateAbsent                      // not given
+	rateNonNegative                 // >= 0
 )
 
 func (r rateRule) bad(rate *Decimal) bool {
@@ -41,6 +47,8 @@ func (r rateRule) bad(rate *Decimal) bool {
 		return rate == nil || rate.Sign() <= 0
 	case rateZero:
 		return rate == nil || rate.Sign() != 0
+	case rateNonNegative:
+		return rate == nil || rate.Sign() < 0
 	default:
 		return rate != nil
 	}
@@ -52,6 +60,8 @@ func (r rateRule) text() string {
 		return "shall be greater than zero"
 	case rateZero:
 		return "shall be 0 (zero)"
+	case rateNonNegative:
+		return "shall be 0 (zero) or greater than zero"
 	default:
 		return "shall not be given"
 	}
@@ -203,14 +213,19 @@ func categoryRules(c vatCategory) []rule {
 	)
 
 	// 08: taxable amount.
-	if c.code == "S" {
-		out = append(out, rule{id("08"), SeverityFatal, "For each different value of VAT category rate (BT-119) where the VAT category code (BT-118) is \"Standard rated\", the VAT category taxable amount (BT-116) in a VAT breakdown (BG-23) shall equal the sum of Invoice line net amounts (BT-131) plus the sum of document level charge amounts (BT-99) minus the sum of document level allowance amounts (BT-92) where the VAT category code (BT-151, BT-102, BT-95) is \"Standard rated\" and the VAT rate (BT-152, BT-103, BT-96) equals the VAT category rate (BT-119).",
+	if c.perRate {
+		out = append(out, rule{id("08"), SeverityFatal, "For each different value of VAT category rate (BT-119) where the VAT category code (BT-118) is \"" + c.name + "\", the VAT category taxable amount (BT-116) in a VAT breakdown (BG-23) shall equal the sum of Invoice line net amounts (BT-131) plus the sum of document level charge amounts (BT-99) minus the sum of document level allowance amounts (BT-92) where the VAT category code (BT-151, BT-102, BT-95) is \"" + c.name + "\" and the VAT rate (BT-152, BT-103, BT-96) equals the VAT category rate (BT-119).",
 			func(inv *Invoice) []string {
 				return eachVAT(inv, "/BT-116", func(v *VATBreakdown) bool {
 					if !inCat(v) || v.Rate == nil {
 						return false
 					}
 					sum, found := categoryBase(inv, c.code, v.Rate)
+					if c.code != "S" {
+						// BR-AF-08/BR-AG-08 test the sum only, and only
+						// an invoice with lines can meet it.
+						return !v.hasTaxable || len(inv.Lines) == 0 || !withinOne(v.TaxableAmount, sum)
+					}
 					if !found {
 						return !v.hasTaxable || v.TaxableAmount.Sign() != 0
 					}
@@ -231,8 +246,8 @@ func categoryRules(c vatCategory) []rule {
 	}
 
 	// 09: tax amount.
-	if c.code == "S" {
-		out = append(out, rule{id("09"), SeverityFatal, "The VAT category tax amount (BT-117) in a VAT breakdown (BG-23) where VAT category code (BT-118) is \"Standard rated\" shall equal the VAT category taxable amount (BT-116) multiplied by the VAT category rate (BT-119).",
+	if c.perRate {
+		out = append(out, rule{id("09"), SeverityFatal, "The VAT category tax amount (BT-117) in a VAT breakdown (BG-23) where VAT category code (BT-118) is \"" + c.name + "\" shall equal the VAT category taxable amount (BT-116) multiplied by the VAT category rate (BT-119).",
 			func(inv *Invoice) []string {
 				return eachVAT(inv, "/BT-117", func(v *VATBreakdown) bool {
 					if !inCat(v) {
@@ -285,7 +300,7 @@ func buildVATRules() []rule {
 	var out []rule
 	out = append(out, categoryRules(vatCategory{code: "S", prefix: "BR-S", name: "Standard rated",
 		partyIDs: sellerVATOrRep, partyIDsLoc: "BG-4/BT-31", partyIDsMsg: msgSellerVAT,
-		rate: ratePositive})...)
+		rate: ratePositive, perRate: true})...)
 	out = append(out, categoryRules(vatCategory{code: "Z", prefix: "BR-Z", name: "Zero rated", exactlyOne: true,
 		partyIDs: sellerVATOrRep, partyIDsLoc: "BG-4/BT-31", partyIDsMsg: msgSellerVAT,
 		rate: rateZero})...)
@@ -371,6 +386,17 @@ func buildVATRules() []rule {
 				return eachAC(inv.Charges, "BG-21", "/BT-102", func(a *AllowanceCharge) bool { return a.VATCategory != "O" })
 			}},
 	)
+	// IGIC (Canary Islands) and IPSI (Ceuta and Melilla) are taxed like
+	// standard rate, with rates of zero or more. The CEN Schematron
+	// reports them under the assert ids BR-AF-nn and BR-AG-nn (its texts
+	// say BR-IG-nn and BR-IP-nn); the ids here are the assert ids, which
+	// validators report and the CEN unit tests assert.
+	out = append(out, categoryRules(vatCategory{code: "L", prefix: "BR-AF", name: "IGIC",
+		partyIDs: sellerVATOrRep, partyIDsLoc: "BG-4/BT-31", partyIDsMsg: msgSellerVAT,
+		rate: rateNonNegative, perRate: true})...)
+	out = append(out, categoryRules(vatCategory{code: "M", prefix: "BR-AG", name: "IPSI",
+		partyIDs: sellerVATOrRep, partyIDsLoc: "BG-4/BT-31", partyIDsMsg: msgSellerVAT,
+		rate: rateNonNegative, perRate: true})...)
 	return out
 }
 
