@@ -185,6 +185,7 @@ func fromCII(root *node) (*Invoice, error) {
 	for _, ln := range tx.all("IncludedSupplyChainTradeLineItem") {
 		inv.Lines = append(inv.Lines, ciiLine(d, ln))
 	}
+	inv.xr = ciiXRFacts(root)
 	if d.err != nil {
 		return inv, d.err
 	}
@@ -288,6 +289,9 @@ func ciiParty(p *node) Party {
 	}
 	for _, tr := range p.all("SpecifiedTaxRegistration") {
 		id := tr.child("ID")
+		if id == nil {
+			continue // an empty registration element; no identifier to keep
+		}
 		if id.attr("schemeID") == "VA" {
 			party.VATID = id.text
 		} else {

@@ -63,6 +63,7 @@ type Invoice struct {
 	Lines               []Line            `json:"lines"`                           // BG-25
 
 	has docPresence // presence of required elements, for validation only
+	xr  xrFacts     // what the XRechnung rules read (xrechnung.go)
 }
 
 // docPresence records whether required elements were present in the XML,

@@ -178,6 +178,7 @@ func fromUBL(root *node, syntax Syntax) (*Invoice, error) {
 		inv.Lines = append(inv.Lines, ublLine(d, ln, qtyName))
 	}
 	inv.has.amounts, inv.has.lineCategories = ublWritten(root, lineName, inv.CurrencyCode)
+	inv.xr = ublXRFacts(root, inv)
 	if d.err != nil {
 		return inv, d.err
 	}

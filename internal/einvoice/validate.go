@@ -39,22 +39,21 @@ type rule struct {
 	check    func(inv *Invoice) []string
 }
 
-// Validate checks the invoice against the implemented EN 16931 business
-// rules (see rules). Findings come in rule-table order, then in document
-// order within a rule, so equal invoices give equal results.
+// Validate checks the invoice in the scenario its syntax and
+// Specification identifier (BT-24) select (see Scenario): the EN 16931
+// business rules always, the XRechnung rules for XRechnung 3.0 (with the
+// severities KoSIT's validator configuration sets for the scenario), and
+// one refusal instead of any rule for a Factur-X/ZUGFeRD MINIMUM or
+// BASIC WL document, which is no invoice. Findings come in rule-table
+// order, then in document order within a rule, so equal invoices give
+// equal results.
 //
 // The invoice must come from Parse: the presence rules (BR-12 … BR-15,
 // BR-22, BR-24, BR-26, …) read presence information the parsers record
 // and JSON does not carry, so a model decoded from JSON or built by hand
 // reports those elements as missing.
 func Validate(inv *Invoice) []Finding {
-	var out []Finding
-	for _, r := range rules {
-		for _, loc := range r.check(inv) {
-			out = append(out, Finding{Rule: r.ID, Severity: r.Severity, Message: r.Message, Location: loc})
-		}
-	}
-	return out
+	return selectScenario(inv).validate(inv)
 }
 
 // Accepted reports whether no finding is fatal or an error.
