@@ -158,15 +158,16 @@ func wrap(text string, st style, width float64) []string {
 }
 
 // fitRunes is the byte length of the longest prefix of w (at least one
-// character) that fits into width.
+// character) that fits into width. Widths add up rune by rune, so a
+// pathologically long word costs linear time.
 func fitRunes(w string, st style, width float64) int {
-	n := 0
+	n, sum := 0, 0.0
 	for i, r := range w {
-		end := i + len(string(r))
-		if n > 0 && st.font.Width(w[:end], st.size) > width {
+		sum += st.font.Width(string(r), st.size)
+		if n > 0 && sum > width {
 			break
 		}
-		n = end
+		n = i + len(string(r))
 	}
 	return n
 }
@@ -176,11 +177,7 @@ func ellipsize(s string, st style, width float64) string {
 	if st.font.Width(s, st.size) <= width {
 		return s
 	}
-	r := []rune(s)
-	for len(r) > 0 && st.font.Width(string(r)+"…", st.size) > width {
-		r = r[:len(r)-1]
-	}
-	return string(r) + "…"
+	return s[:fitRunes(s, st, width-st.font.Width("…", st.size))] + "…"
 }
 
 func (t *table) layoutCell(ps []para, col int) []line {

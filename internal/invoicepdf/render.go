@@ -38,12 +38,25 @@ type Options struct {
 // visualisation and embeds xml, the invoice's original XML, as an
 // associated file. inv must be the model parsed from xml.
 func Render(inv *einvoice.Invoice, xml []byte, opt Options) ([]byte, error) {
+	pd, err := document(inv, xml, opt)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if err := pdfa.Write(&buf, pd); err != nil {
+		return nil, fmt.Errorf("render invoice: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// document lays out the rendition and describes the PDF/A file.
+func document(inv *einvoice.Invoice, xml []byte, opt Options) (pdfa.Document, error) {
 	if inv == nil || len(xml) == 0 {
-		return nil, fmt.Errorf("render invoice: no invoice or no xml: %w", ErrInvalidInput)
+		return pdfa.Document{}, fmt.Errorf("render invoice: no invoice or no xml: %w", ErrInvalidInput)
 	}
 	f, err := loadFonts()
 	if err != nil {
-		return nil, fmt.Errorf("render invoice: %w", err)
+		return pdfa.Document{}, fmt.Errorf("render invoice: %w", err)
 	}
 	if opt.XMLName == "" {
 		opt.XMLName = DefaultXMLName
@@ -90,11 +103,7 @@ func Render(inv *einvoice.Invoice, xml []byte, opt Options) ([]byte, error) {
 			Modified:     created,
 		}},
 	}
-	var buf bytes.Buffer
-	if err := pdfa.Write(&buf, pd); err != nil {
-		return nil, fmt.Errorf("render invoice: %w", err)
-	}
-	return buf.Bytes(), nil
+	return pd, nil
 }
 
 // renderer holds one rendition's state.
