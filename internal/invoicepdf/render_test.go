@@ -243,3 +243,25 @@ func BenchmarkRender(b *testing.B) {
 	}
 	b.ReportMetric(float64(size), "bytes/pdf")
 }
+
+// TestRenderPassesPdfacheck runs the shared qpdf-based PDF/A gate over a
+// rendition, an independent second opinion next to pdfa.Check.
+func TestRenderPassesPdfacheck(t *testing.T) {
+	const tool = "../../../shared/tools/pdfacheck/pdfacheck.py"
+	for _, p := range []string{"/usr/bin/python3", tool} {
+		if _, err := os.Stat(p); err != nil {
+			t.Skipf("%s missing", p)
+		}
+	}
+	if _, err := exec.LookPath("qpdf"); err != nil {
+		t.Skip("qpdf missing")
+	}
+	pdf, err := Render(handBuilt(40), []byte("<Invoice>Müller</Invoice>"), Options{})
+	require.NoError(t, err)
+	path := filepath.Join(t.TempDir(), "r.pdf")
+	require.NoError(t, os.WriteFile(path, pdf, 0o600))
+	out, err := exec.Command("/usr/bin/python3", tool, path).CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	require.Contains(t, string(out), `"pdfaid": "3b"`)
+	require.NotContains(t, string(out), "warn")
+}
