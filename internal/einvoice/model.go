@@ -281,46 +281,81 @@ type Attachment struct {
 	Filename    string `json:"filename,omitempty"`    // BT-125 filename
 	MimeCode    string `json:"mime_code,omitempty"`   // BT-125 mime code
 	Size        int64  `json:"size,omitempty"`        // decoded size of BT-125 in bytes
+	// TooLarge marks embedded content over MaxAttachmentBytes. Parse keeps
+	// the metadata and Size but drops the content, so Content returns
+	// ErrAttachmentTooLarge; the invoice itself stays readable.
+	TooLarge bool `json:"too_large,omitempty"`
 
 	content string // base64 text as in the XML; not serialised
 
 	hasBinary bool // UBL EmbeddedDocumentBinaryObject written (UBL-DT-06/07)
 }
 
-// ErrNoContent reports an attachment without embedded content.
-var ErrNoContent = errors.New("einvoice: attachment has no embedded content")
+// MaxAttachmentBytes is the largest decoded size of one embedded document
+// (BT-125) whose content the model keeps. XRechnung and Peppol expect
+// attachments of a few megabytes at most; 20 MiB leaves room for scanned
+// contracts, while bigger content is most likely a mistake or an attack,
+// and it is not copied out of the XML. No separate total is needed: MaxSize
+// bounds all base64 text of one document to 50 MiB, about 37 MiB decoded.
+const MaxAttachmentBytes = 20 << 20
 
-// HasContent reports whether the attachment embeds a document (BT-125).
-func (a Attachment) HasContent() bool { return a.content != "" }
+var (
+	// ErrNoContent reports an attachment without embedded content.
+	ErrNoContent = errors.New("einvoice: attachment has no embedded content")
+	// ErrAttachmentTooLarge reports embedded content over
+	// MaxAttachmentBytes, which Parse dropped (Attachment.TooLarge).
+	ErrAttachmentTooLarge = errors.New("einvoice: attachment too large")
+)
 
-// Content decodes the embedded document (BT-125).
+// HasContent reports whether the attachment embeds a document (BT-125),
+// also when it is TooLarge and Content returns ErrAttachmentTooLarge.
+func (a Attachment) HasContent() bool { return a.content != "" || a.TooLarge }
+
+// Content decodes the embedded document (BT-125). Invalid base64 is an
+// error, never a panic: the content is whatever the sender wrote.
 func (a Attachment) Content() ([]byte, error) {
+	id := shortText(a.ID, 100)
+	if a.TooLarge {
+		return nil, fmt.Errorf("attachment %q of %d bytes, limit %d: %w", id, a.Size, MaxAttachmentBytes, ErrAttachmentTooLarge)
+	}
 	if a.content == "" {
-		return nil, fmt.Errorf("attachment %q: %w", a.ID, ErrNoContent)
+		return nil, fmt.Errorf("attachment %q: %w", id, ErrNoContent)
 	}
 	b, err := base64.StdEncoding.DecodeString(a.content)
 	if err != nil {
-		return nil, fmt.Errorf("attachment %q: decode base64: %w", a.ID, err)
+		return nil, fmt.Errorf("attachment %q: decode base64: %w", id, err)
 	}
 	return b, nil
 }
 
 // setContent stores the base64 text without whitespace and derives Size
-// without decoding, so parsing stays cheap for large attachments.
+// without decoding, so parsing stays cheap for large attachments. Content
+// over MaxAttachmentBytes is not stored: the flag and the size are all the
+// model keeps, and the tree holding the text is dropped after Parse.
 func (a *Attachment) setContent(b64 string) {
-	b64 = strings.Map(func(r rune) rune {
-		switch r {
-		case ' ', '\n', '\r', '\t':
+	isSpace := func(r rune) bool { return r == ' ' || r == '\n' || r == '\r' || r == '\t' }
+	n := int64(len(b64)) - int64(strings.Count(b64, " ")+strings.Count(b64, "\n")+
+		strings.Count(b64, "\r")+strings.Count(b64, "\t"))
+	if n == 0 {
+		return
+	}
+	pad := int64(0)
+	if t := strings.TrimRightFunc(b64, isSpace); strings.HasSuffix(t, "==") {
+		pad = 2
+	} else if strings.HasSuffix(t, "=") {
+		pad = 1
+	}
+	a.Size = max(0, n/4*3-pad)
+	if a.Size > MaxAttachmentBytes {
+		a.TooLarge = true
+		return
+	}
+	a.content = strings.Map(func(r rune) rune {
+		if isSpace(r) {
 			return -1
 		}
 		return r
 	}, b64)
-	a.content = b64
-	if b64 == "" {
-		return
-	}
-	pad := int64(strings.Count(b64[max(0, len(b64)-2):], "="))
-	a.Size = int64(len(b64))/4*3 - pad
 }
 
 // Line is BG-25, an invoice line.

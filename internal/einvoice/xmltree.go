@@ -8,6 +8,8 @@ import (
 	"io"
 	"strings"
 	"unicode/utf8"
+
+	"golang.org/x/text/encoding/charmap"
 )
 
 // Limits for hostile input. Real XRechnung files are below 1 MiB without
@@ -18,6 +20,16 @@ const (
 	MaxSize = 50 << 20
 	// MaxDepth is the deepest element nesting Parse accepts.
 	MaxDepth = 64
+	// MaxElements is the largest number of elements Parse accepts. The
+	// XRechnung test suite's largest invoice has 519 elements for 23 lines,
+	// about 20 per line, so half a million allow some 20,000 richly
+	// described lines. The tree costs about 230 bytes per element; the
+	// bound keeps it near 110 MiB, where MaxSize alone would admit twelve
+	// million "<a/>" elements and some 2.8 GiB.
+	MaxElements = 500_000
+	// maxNameLen bounds element names and namespace URIs. The longest in
+	// UBL and CII are below 100 bytes; names end up in error messages.
+	maxNameLen = 1024
 )
 
 var (
@@ -25,12 +37,21 @@ var (
 	// E-invoice schemas never need them and they are the vehicle of XXE and
 	// entity-expansion attacks, so they are refused rather than ignored.
 	ErrUnsafeXML = errors.New("einvoice: unsafe xml (doctype or entity declaration)")
-	// ErrTooLarge reports input beyond MaxSize.
+	// ErrTooLarge reports input beyond MaxSize, or an element name or
+	// namespace longer than any vocabulary uses.
 	ErrTooLarge = errors.New("einvoice: xml too large")
 	// ErrTooDeep reports element nesting beyond MaxDepth.
 	ErrTooDeep = errors.New("einvoice: xml nested too deeply")
+	// ErrTooManyElements reports a document with more than MaxElements
+	// elements.
+	ErrTooManyElements = errors.New("einvoice: xml has too many elements")
 	// ErrMalformedXML reports input that is not well-formed XML.
 	ErrMalformedXML = errors.New("einvoice: malformed xml")
+	// ErrUnsupportedEncoding reports a character encoding other than UTF-8
+	// and the single-byte Latin encodings older exports declare: EN 16931
+	// syntaxes are exchanged in UTF-8, and UTF-16 is refused rather than
+	// transcoded, as intake (package sniff) does.
+	ErrUnsupportedEncoding = errors.New("einvoice: unsupported character encoding")
 )
 
 // node is a minimal element tree. The parsers navigate by local name: the
@@ -43,9 +64,17 @@ type node struct {
 	kids         []*node
 }
 
+var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+
 // readTree reads one XML document into a node tree, enforcing the limits.
+// Everything outside the one root element must be whitespace, comments or
+// processing instructions; directives (DOCTYPE, ENTITY) anywhere are refused.
 func readTree(r io.Reader) (*node, error) {
 	var buf bytes.Buffer
+	if l, ok := r.(interface{ Len() int }); ok && l.Len() <= MaxSize {
+		// One allocation of the right size instead of doubling up to it.
+		buf.Grow(l.Len() + bytes.MinRead)
+	}
 	n, err := buf.ReadFrom(io.LimitReader(r, MaxSize+1))
 	if err != nil {
 		return nil, fmt.Errorf("read xml: %w", err)
@@ -53,31 +82,50 @@ func readTree(r io.Reader) (*node, error) {
 	if n > MaxSize {
 		return nil, fmt.Errorf("read xml: more than %d bytes: %w", MaxSize, ErrTooLarge)
 	}
-	data := buf.Bytes()
-	// A DOCTYPE is refused before tokenising, independent of where the
-	// decoder would stop.
-	if bytes.Contains(data, []byte("<!DOCTYPE")) || bytes.Contains(data, []byte("<!ENTITY")) {
-		return nil, fmt.Errorf("read xml: %w", ErrUnsafeXML)
+	data := bytes.TrimPrefix(buf.Bytes(), utf8BOM)
+	if isUTF16or32(data) {
+		return nil, fmt.Errorf("read xml: utf-16 or utf-32 byte order: %w", ErrUnsupportedEncoding)
 	}
 	dec := xml.NewDecoder(bytes.NewReader(data))
 	dec.Strict = true
-	dec.CharsetReader = charsetReader
+	// encoding/xml formats the CharsetReader error with %v; keep it to
+	// return the sentinel.
+	var charsetErr error
+	dec.CharsetReader = func(label string, in io.Reader) (io.Reader, error) {
+		r, err := charsetReader(label, in)
+		charsetErr = err
+		return r, err
+	}
 
 	var root *node
 	var stack []*node
 	var text strings.Builder
+	elements := 0
 	for {
 		tok, err := dec.Token()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("read xml: %w: %w", ErrMalformedXML, err)
+			switch {
+			case charsetErr != nil:
+				return nil, fmt.Errorf("read xml: %w", charsetErr)
+			case hasMarkupDeclaration(data):
+				// A DTD the tokenizer choked on is still a DTD: say so.
+				return nil, fmt.Errorf("read xml: %w", ErrUnsafeXML)
+			}
+			return nil, fmt.Errorf("read xml: %w: %w", ErrMalformedXML, shortError{err})
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
+			if elements++; elements > MaxElements {
+				return nil, fmt.Errorf("read xml: more than %d elements: %w", MaxElements, ErrTooManyElements)
+			}
 			if len(stack) >= MaxDepth {
 				return nil, fmt.Errorf("read xml: depth over %d: %w", MaxDepth, ErrTooDeep)
+			}
+			if len(t.Name.Local) > maxNameLen || len(t.Name.Space) > maxNameLen {
+				return nil, fmt.Errorf("read xml: element name over %d bytes: %w", maxNameLen, ErrTooLarge)
 			}
 			nd := &node{space: t.Name.Space, local: t.Name.Local, attrs: t.Attr}
 			if len(stack) == 0 {
@@ -99,9 +147,18 @@ func readTree(r io.Reader) (*node, error) {
 			text.Reset()
 			stack = stack[:len(stack)-1]
 		case xml.CharData:
-			if len(stack) > 0 {
-				text.Write(t)
+			if len(stack) == 0 {
+				if len(bytes.TrimSpace(t)) > 0 {
+					return nil, fmt.Errorf("read xml: text outside the root element: %w", ErrMalformedXML)
+				}
+				continue
 			}
+			if text.Len() == 0 {
+				// Usually the whole text: size the buffer once, so a
+				// 40 MiB attachment does not cost twice that in copies.
+				text.Grow(len(t))
+			}
+			text.Write(t)
 		case xml.Directive:
 			return nil, fmt.Errorf("read xml: %w", ErrUnsafeXML)
 		}
@@ -112,25 +169,76 @@ func readTree(r io.Reader) (*node, error) {
 	return root, nil
 }
 
-// charsetReader accepts the encodings seen in e-invoices. UTF-8 is what the
-// standards require; ISO-8859-1 occurs in older exports and maps 1:1 to
-// Unicode code points, so it needs no external tables.
-func charsetReader(label string, in io.Reader) (io.Reader, error) {
-	switch strings.ToLower(label) {
-	case "utf-8", "utf8", "us-ascii", "ascii":
-		return in, nil
-	case "iso-8859-1", "latin1", "iso8859-1", "l1":
-		b, err := io.ReadAll(in)
-		if err != nil {
-			return nil, err
-		}
-		out := make([]byte, 0, len(b)*2)
-		for _, c := range b {
-			out = utf8.AppendRune(out, rune(c))
-		}
-		return bytes.NewReader(out), nil
+// isUTF16or32 recognises UTF-16 and UTF-32 by byte order mark or by the
+// zero bytes around a leading '<', which encoding/xml would report as
+// invalid UTF-8.
+func isUTF16or32(b []byte) bool {
+	if len(b) < 2 {
+		return false
 	}
-	return nil, fmt.Errorf("unsupported charset %q", label)
+	switch {
+	case b[0] == 0xFE && b[1] == 0xFF, b[0] == 0xFF && b[1] == 0xFE:
+		return true
+	case b[0] == 0 && b[1] == '<', b[0] == '<' && b[1] == 0:
+		return true
+	case len(b) >= 4 && b[0] == 0 && b[1] == 0 && (b[2] == 0xFE || b[3] == '<'):
+		return true
+	}
+	return false
+}
+
+// hasMarkupDeclaration reports "<!DOCTYPE" or "<!ENTITY" in any case
+// anywhere in b. It runs only after a tokenizer error, to classify it.
+func hasMarkupDeclaration(b []byte) bool {
+	for {
+		i := bytes.Index(b, []byte("<!"))
+		if i < 0 {
+			return false
+		}
+		b = b[i+2:]
+		for _, kw := range []string{"doctype", "entity"} {
+			if len(b) >= len(kw) && strings.EqualFold(string(b[:len(kw)]), kw) {
+				return true
+			}
+		}
+	}
+}
+
+// shortError caps the message of an error whose text can quote the input
+// (names, entity references), keeping the cause for errors.Is.
+type shortError struct{ err error }
+
+func (e shortError) Error() string { return shortText(e.err.Error(), 200) }
+func (e shortError) Unwrap() error { return e.err }
+
+// shortText shortens s to at most n bytes without splitting a rune.
+func shortText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}
+
+// charsetReader accepts the encodings seen in e-invoices, the same set as
+// intake (package sniff): UTF-8, which the standards require, and the
+// single-byte Latin encodings of older German exports.
+func charsetReader(label string, in io.Reader) (io.Reader, error) {
+	switch strings.ToLower(strings.TrimSpace(label)) {
+	case "utf-8", "utf8", "us-ascii", "ascii", "ansi_x3.4-1968":
+		return in, nil
+	case "iso-8859-1", "iso8859-1", "iso_8859-1", "iso_8859-1:1987", "latin1", "latin-1", "l1",
+		"iso-ir-100", "cp819", "ibm819":
+		return charmap.ISO8859_1.NewDecoder().Reader(in), nil
+	case "iso-8859-15", "iso8859-15", "iso_8859-15", "latin-9", "latin9", "l9":
+		return charmap.ISO8859_15.NewDecoder().Reader(in), nil
+	case "windows-1252", "cp1252", "x-cp1252":
+		return charmap.Windows1252.NewDecoder().Reader(in), nil
+	}
+	return nil, fmt.Errorf("encoding %q (supported: UTF-8, ISO-8859-1, ISO-8859-15, windows-1252): %w",
+		shortText(label, 40), ErrUnsupportedEncoding)
 }
 
 // child returns the first child with the given local name, or nil.
@@ -212,7 +320,8 @@ func (d *decoder) decNode(m *node, what string) *Decimal {
 	v, err := ParseDecimal(m.text)
 	if err != nil {
 		if d.err == nil {
-			d.err = fmt.Errorf("%s %s: %w", m.local, what, err)
+			// The message quotes the text, which can be megabytes.
+			d.err = fmt.Errorf("%s %s: %w", m.local, what, shortError{err})
 		}
 		return nil
 	}
