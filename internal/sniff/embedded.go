@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/pdfcpu/pdfcpu/pkg/api"
+	"github.com/pdfcpu/pdfcpu/pkg/filter"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 )
@@ -26,8 +27,13 @@ func (o Options) EmbeddedInvoice(r io.ReaderAt, size int64) (name string, xml []
 	if err := checkEOFMarker(r, size); err != nil {
 		return "", nil, err
 	}
-	var res Result
-	defer recoverParser(&res, &err, "pdf attachment")
+	defer func() {
+		var res Result
+		recoverParser(&res, &err, "pdf attachment")
+		if err != nil {
+			name, xml = "", nil
+		}
+	}()
 
 	ctx, err := api.ReadContext(io.NewSectionReader(r, 0, size), pdfConfig(o))
 	if err != nil {
@@ -73,7 +79,12 @@ func embeddedFileContent(xt *model.XRefTable, spec types.Dict, limit int64) ([]b
 	if l := sd.StreamLength; l != nil && *l > limit {
 		return nil, fmt.Errorf("embedded file of %d bytes exceeds %d: %w", *l, limit, ErrTooLarge)
 	}
-	if err := sd.Decode(); err != nil {
+	// Decode with the limit, not after it: a few kilobytes of Flate can
+	// inflate to gigabytes.
+	if err := sd.DecodeWithLimit(limit); err != nil {
+		if errors.Is(err, filter.ErrDecodeLimitExceeded) {
+			return nil, fmt.Errorf("embedded file decodes to more than %d bytes: %w", limit, ErrTooLarge)
+		}
 		return nil, fmt.Errorf("decode embedded file: %w: %w", ErrBroken, short(err))
 	}
 	if int64(len(sd.Content)) > limit {
