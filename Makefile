@@ -74,7 +74,7 @@ bench-ocr: build $(CORPUS)/manifest.json
 
 # Re-record the Temporal histories the replay tests use, from a real server.
 record-histories:
-	AKTENFLUSS_RECORD_HISTORY=1 $(GO) test -count=1 -run 'TestSameDocumentTwiceIsRegisteredOnce|TestUnreadableDocumentIsRegisteredAndMarked|TestCrashBetweenStartAndAck' ./app/
+	AKTENFLUSS_RECORD_HISTORY=1 $(GO) test -count=1 -run 'TestSameDocumentTwiceIsRegisteredOnce|TestUnreadableDocumentIsRegisteredAndMarked|TestCrashBetweenStartAndAck|TestEInvoiceThroughTheStack' ./app/
 
 clean:
 	rm -rf $(BIN)

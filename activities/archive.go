@@ -17,8 +17,10 @@ import (
 	"github.com/aktenfluss/aktenfluss/internal/blob"
 	"github.com/aktenfluss/aktenfluss/internal/convert"
 	"github.com/aktenfluss/aktenfluss/internal/pageimage"
+	"github.com/aktenfluss/aktenfluss/internal/invoicepdf"
 	"github.com/aktenfluss/aktenfluss/internal/pdfa"
 	"github.com/aktenfluss/aktenfluss/internal/records"
+	"github.com/aktenfluss/aktenfluss/internal/sniff"
 	"github.com/aktenfluss/aktenfluss/internal/store"
 	"github.com/aktenfluss/aktenfluss/workflows"
 )
@@ -141,7 +143,7 @@ func (a *Archive) BuildArchive(ctx context.Context, in workflows.BuildArchiveInp
 	if err := convert.SelfCheck(buf.Bytes()); err != nil {
 		return workflows.ArchiveOutput{}, temporal.NewNonRetryableApplicationError(err.Error(), workflows.ErrTypeNotPDFA, err)
 	}
-	out, err := a.storeRenditions(ctx, in.Original.SHA256, buf.Bytes(), convert.Text(results))
+	out, err := a.storeRenditions(ctx, in.Original.SHA256, buf.Bytes(), convert.Text(results), true)
 	if err != nil {
 		return workflows.ArchiveOutput{}, err
 	}
@@ -178,13 +180,21 @@ func (a *Archive) ArchivePDF(ctx context.Context, in workflows.ArchivePDFInput) 
 		_ = f.Close()
 		_ = os.Remove(f.Name())
 	}()
+	var pdf []byte
+	conversion := "kept"
+	check := "pdfa-2b-self-check"
 	rep, err := pdfa.Check(f, in.Original.Size)
 	if err != nil {
 		return workflows.ArchiveOutput{}, temporal.NewNonRetryableApplicationError(err.Error(), workflows.ErrTypeUnreadable, err)
 	}
-	var pdf []byte
-	conversion := "kept"
-	if !rep.OK() {
+	if in.EInvoice {
+		// A hybrid e-invoice: the archival copy must keep the XML inside,
+		// which a Ghostscript conversion would drop.
+		check = "pdfa-3b-self-check"
+		if pdf, conversion, err = archiveHybrid(f, in.Original.Size); err != nil {
+			return workflows.ArchiveOutput{}, err
+		}
+	} else if !rep.OK() {
 		if _, err := f.Seek(0, io.SeekStart); err != nil {
 			return workflows.ArchiveOutput{}, err
 		}
@@ -205,7 +215,7 @@ func (a *Archive) ArchivePDF(ctx context.Context, in workflows.ArchivePDFInput) 
 	if err != nil {
 		return workflows.ArchiveOutput{}, err
 	}
-	out, err := a.storeRenditions(ctx, in.Original.SHA256, pdf, text)
+	out, err := a.storeRenditions(ctx, in.Original.SHA256, pdf, text, !in.EInvoice)
 	if err != nil {
 		return workflows.ArchiveOutput{}, err
 	}
@@ -214,13 +224,41 @@ func (a *Archive) ArchivePDF(ctx context.Context, in workflows.ArchivePDFInput) 
 	if !strings.HasSuffix(strings.TrimRight(text, "\n"), "\f") {
 		out.Pages++
 	}
-	out.Checks = []string{"pdfa-2b-self-check", "pdfa:" + conversion}
+	out.Checks = []string{check, "pdfa:" + conversion}
 	return out, a.event(ctx, in.WorkflowID, "document.archived", in.Original.SHA256, map[string]any{
 		"pdf_sha256": out.PDF.SHA256, "text_sha256": out.Text.SHA256, "pdfa": conversion,
 	})
 }
 
-func (a *Archive) storeRenditions(ctx context.Context, original string, pdf []byte, text string) (workflows.ArchiveOutput, error) {
+// archiveHybrid makes the archival copy of a hybrid e-invoice PDF: the PDF
+// itself when it is PDF/A-3 already ("kept"), otherwise a PDF/A-3b
+// rendered from its XML that embeds both the XML and the sender's PDF
+// unchanged ("rendered-from-xml").
+func archiveHybrid(f *os.File, size int64) ([]byte, string, error) {
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, "", err
+	}
+	original, err := io.ReadAll(f)
+	if err != nil {
+		return nil, "", err
+	}
+	name, xml, err := sniff.EmbeddedInvoice(bytes.NewReader(original), size)
+	if err != nil {
+		return nil, "", temporal.NewNonRetryableApplicationError(err.Error(), workflows.ErrTypeUnreadable, err)
+	}
+	pdf, converted, err := invoicepdf.ArchiveHybrid(original, xml, name)
+	if err != nil {
+		return nil, "", temporal.NewNonRetryableApplicationError(err.Error(), workflows.ErrTypeNotPDFA, err)
+	}
+	if converted {
+		return pdf, "rendered-from-xml", nil
+	}
+	return pdf, "kept", nil
+}
+
+// storeRenditions stores the archival PDF and the text and links them to
+// the document; setStatus marks the document archived.
+func (a *Archive) storeRenditions(ctx context.Context, original string, pdf []byte, text string, setStatus bool) (workflows.ArchiveOutput, error) {
 	pdfRef, err := a.Blobs.Put(ctx, bytes.NewReader(pdf), "")
 	if err != nil {
 		return workflows.ArchiveOutput{}, fmt.Errorf("store archival pdf: %w", err)
@@ -239,8 +277,10 @@ func (a *Archive) storeRenditions(ctx context.Context, original string, pdf []by
 			return workflows.ArchiveOutput{}, err
 		}
 	}
-	if err := a.Registry.SetStatus(ctx, original, records.StatusArchived); err != nil {
-		return workflows.ArchiveOutput{}, err
+	if setStatus {
+		if err := a.Registry.SetStatus(ctx, original, records.StatusArchived); err != nil {
+			return workflows.ArchiveOutput{}, err
+		}
 	}
 	return workflows.ArchiveOutput{PDF: pdfRef, Text: textRef}, nil
 }

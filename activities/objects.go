@@ -31,3 +31,18 @@ func (o JetStreamObjects) Open(ctx context.Context, name string) (io.ReadCloser,
 	}
 	return res, nil
 }
+
+// JetStreamOutbound is the Outbound of a JetStream stream: the message id
+// goes into Nats-Msg-Id, so the stream drops a second publication within
+// its duplicate window.
+type JetStreamOutbound struct {
+	JS jetstream.JetStream
+}
+
+// Publish implements Outbound.
+func (o JetStreamOutbound) Publish(ctx context.Context, subject string, data []byte, msgID string) error {
+	if _, err := o.JS.Publish(ctx, subject, data, jetstream.WithMsgID(msgID)); err != nil {
+		return fmt.Errorf("publish %s: %w", subject, err)
+	}
+	return nil
+}

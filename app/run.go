@@ -59,7 +59,8 @@ func Run(ctx context.Context, d *Deps, roles []config.Role, opts RunOptions) err
 
 func (d *Deps) runWorker(ctx context.Context) error {
 	acts := &activities.Inbound{Objects: activities.JetStreamObjects{JS: d.JS, Bucket: intake.ObjectBucket}, Blobs: d.Blobs, Registry: d.Store, Quarantined: d.Store}
-	w := NewInboundWorker(d.Temporal, acts)
+	inv := &activities.EInvoices{Blobs: d.Blobs, Registry: d.Store, Outbound: activities.JetStreamOutbound{JS: d.JS}}
+	w := NewInboundWorker(d.Temporal, acts, inv)
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start inbound worker: %w", err)
 	}

@@ -68,8 +68,8 @@ func temporalTLS(cfg config.TLSConfig) (*tls.Config, error) {
 }
 
 // NewInboundWorker registers InboundDocument and its activities on the
-// inbound task queue.
-func NewInboundWorker(c client.Client, acts *activities.Inbound) worker.Worker {
+// inbound task queue: the bookkeeping steps and the e-invoice steps.
+func NewInboundWorker(c client.Client, acts *activities.Inbound, inv *activities.EInvoices) worker.Worker {
 	w := worker.New(c, workflows.TaskQueueInbound, worker.Options{})
 	w.RegisterWorkflowWithOptions(workflows.InboundDocument, workflow.RegisterOptions{Name: workflows.InboundDocumentName})
 	registerActivity(w, acts.StoreOriginal, workflows.ActivityStoreOriginal)
@@ -77,6 +77,8 @@ func NewInboundWorker(c client.Client, acts *activities.Inbound) worker.Worker {
 	registerActivity(w, acts.DetectKind, workflows.ActivityDetectKind)
 	registerActivity(w, acts.MarkFailed, workflows.ActivityMarkFailed)
 	registerActivity(w, acts.Quarantine, workflows.ActivityQuarantine)
+	registerActivity(w, inv.CheckEInvoice, workflows.ActivityCheckEInvoice)
+	registerActivity(w, inv.ReturnInvoiceToSender, workflows.ActivityReturnInvoice)
 	return w
 }
 

@@ -96,8 +96,69 @@ func InboundDocument(ctx workflow.Context, in InboundInput) (InboundResult, erro
 		}
 		res.Archive = archive
 	}
+	if isEInvoice(kind.Kind) && workflow.GetVersion(ctx, ChangeEInvoice, workflow.DefaultVersion, 1) == 1 {
+		if err := handleEInvoice(ctx, in, wfID, original, kind, &res, &status); err != nil {
+			return res, markFailed(ctx, in, wfID, "einvoice", err, &res, &status)
+		}
+	}
 	status.Step = "done"
 	return res, nil
+}
+
+func isEInvoice(k records.Kind) bool {
+	return k == records.KindXMLUBL || k == records.KindXMLCII || k == records.KindPDFEInvoice
+}
+
+// handleEInvoice validates an e-invoice and files its XML (the legal
+// original), the validation report, the readable rendition and the invoice
+// record. A rejected invoice is handed back to its sender with its report;
+// its record stays, so it never disappears. A hybrid PDF also gets an
+// archival PDF/A copy of the sender's PDF, which itself is kept as
+// delivered.
+func handleEInvoice(ctx workflow.Context, in InboundInput, wfID string, original blob.Ref, kind DetectKindOutput, res *InboundResult, status *InboundStatus) error {
+	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		TaskQueue:           TaskQueueInbound,
+		StartToCloseTimeout: 5 * time.Minute,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:        time.Second,
+			BackoffCoefficient:     2,
+			MaximumInterval:        time.Minute,
+			NonRetryableErrorTypes: []string{ErrTypeUnreadable, ErrTypeDigestMismatch, ErrTypeMissingObject},
+		},
+	})
+	status.Step = "einvoice"
+	var check CheckEInvoiceOutput
+	err := workflow.ExecuteActivity(actx, ActivityCheckEInvoice, CheckEInvoiceInput{
+		WorkflowID: wfID, Original: original, Kind: kind.Kind, ReceivedAt: in.ReceivedAt,
+	}).Get(ctx, &check)
+	if err != nil {
+		return err
+	}
+	res.Invoice = &check
+	status.Invoice = &check
+	if !check.Accepted {
+		status.Step = "return-to-sender"
+		err := workflow.ExecuteActivity(actx, ActivityReturnInvoice, ReturnInvoiceInput{WorkflowID: wfID, InvoiceID: check.InvoiceID}).Get(ctx, nil)
+		if err != nil {
+			return err
+		}
+		res.Returned = true
+	}
+	// The sender's PDF stays as delivered; the archival copy is made last,
+	// so that a PDF the converter cannot handle does not hold up the
+	// verdict or the return to the sender.
+	if kind.Kind == records.KindPDFEInvoice && res.Archive == nil {
+		status.Step = "pdfa"
+		var archive ArchiveOutput
+		err := workflow.ExecuteActivity(archiveContext(ctx), ActivityArchivePDF, ArchivePDFInput{
+			WorkflowID: wfID, Original: original, Title: in.OriginalName, ReceivedAt: in.ReceivedAt, EInvoice: true,
+		}).Get(ctx, &archive)
+		if err != nil {
+			return err
+		}
+		res.Archive = &archive
+	}
+	return nil
 }
 
 // markFailed handles a failed step: an error that no retry fixes (an
@@ -120,19 +181,7 @@ func markFailed(ctx workflow.Context, in InboundInput, wfID, step string, err er
 // conversion when needed) for born-digital PDFs. Other kinds (e-invoices)
 // get their renditions in later steps.
 func makeArchive(ctx workflow.Context, in InboundInput, wfID string, original blob.Ref, kind DetectKindOutput, status *InboundStatus) (*ArchiveOutput, error) {
-	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		TaskQueue:           TaskQueueOCR,
-		StartToCloseTimeout: 10 * time.Minute,
-		// A page takes seconds; a worker that stops heartbeating for this
-		// long is gone, and its page is retried on another.
-		HeartbeatTimeout: 20 * time.Second,
-		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval:        time.Second,
-			BackoffCoefficient:     2,
-			MaximumInterval:        time.Minute,
-			NonRetryableErrorTypes: []string{ErrTypeUnreadable, ErrTypeDigestMismatch, ErrTypeEmptyTextLayer, ErrTypeNotPDFA},
-		},
-	})
+	actx := archiveContext(ctx)
 	var out ArchiveOutput
 	switch kind.Kind {
 	case records.KindScanImage, records.KindPDFScan:
@@ -172,6 +221,24 @@ func makeArchive(ctx workflow.Context, in InboundInput, wfID string, original bl
 		return nil, nil
 	}
 	return &out, nil
+}
+
+// archiveContext carries the options of the activities on the ocr task
+// queue.
+func archiveContext(ctx workflow.Context) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		TaskQueue:           TaskQueueOCR,
+		StartToCloseTimeout: 10 * time.Minute,
+		// A page takes seconds; a worker that stops heartbeating for this
+		// long is gone, and its page is retried on another.
+		HeartbeatTimeout: 20 * time.Second,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:        time.Second,
+			BackoffCoefficient:     2,
+			MaximumInterval:        time.Minute,
+			NonRetryableErrorTypes: []string{ErrTypeUnreadable, ErrTypeDigestMismatch, ErrTypeEmptyTextLayer, ErrTypeNotPDFA},
+		},
+	})
 }
 
 func newEntry(in InboundInput, workflowID string) records.NewEntry {

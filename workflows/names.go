@@ -24,10 +24,17 @@ const (
 	ActivityOCRPage       = "OCRPage"
 	ActivityBuildArchive  = "BuildArchive"
 	ActivityArchivePDF    = "ArchivePDF"
+	ActivityCheckEInvoice = "CheckEInvoice"
+	ActivityReturnInvoice = "ReturnInvoiceToSender"
 
 	// ChangeArchive adds OCR, PDF/A and renditions after kind detection;
 	// runs started before it end after detection, as they always did.
 	ChangeArchive = "2026-11-24-archive"
+
+	// ChangeEInvoice adds the e-invoice steps (validate, store XML, report
+	// and rendition, invoice record, return to sender) for the kinds
+	// xml-ubl, xml-cii and pdf-einvoice.
+	ChangeEInvoice = "2026-11-24-einvoice"
 
 	// QueryInboundStatus returns the InboundStatus of a running or closed run.
 	QueryInboundStatus = "status"

@@ -29,6 +29,11 @@ type InboundResult struct {
 	KindDetail     string         `json:"kind_detail,omitempty"`
 	Failed         string         `json:"failed,omitempty"`  // reason when the document could not be processed
 	Archive        *ArchiveOutput `json:"archive,omitempty"` // archival PDF/A and text, when made
+	// Invoice is the e-invoice verdict, for kinds xml-ubl, xml-cii and
+	// pdf-einvoice.
+	Invoice *CheckEInvoiceOutput `json:"invoice,omitempty"`
+	// Returned is set when a rejected invoice was handed back to its sender.
+	Returned bool `json:"returned,omitempty"`
 }
 
 // InboundStatus answers QueryInboundStatus.
@@ -38,6 +43,8 @@ type InboundStatus struct {
 	Kind           records.Kind `json:"kind,omitempty"`
 	PagesTotal     int          `json:"pages_total,omitempty"`
 	PagesDone      int          `json:"pages_done,omitempty"`
+	// Invoice is the e-invoice verdict once the check ran.
+	Invoice *CheckEInvoiceOutput `json:"invoice,omitempty"`
 }
 
 // StoreOriginalInput copies the original from the intake object store into
@@ -141,4 +148,40 @@ type ArchivePDFInput struct {
 	Original   blob.Ref  `json:"original"`
 	Title      string    `json:"title"`
 	ReceivedAt time.Time `json:"received_at"`
+	// EInvoice marks a hybrid e-invoice: its archival copy must be PDF/A-3
+	// with the XML inside, and the document's status is the e-invoice
+	// verdict, not "archived".
+	EInvoice bool `json:"einvoice,omitempty"`
+}
+
+// CheckEInvoiceInput asks to validate an e-invoice document and file its
+// XML, validation report, readable rendition and invoice record.
+type CheckEInvoiceInput struct {
+	WorkflowID string       `json:"workflow_id"`
+	Original   blob.Ref     `json:"original"`
+	Kind       records.Kind `json:"kind"` // xml-ubl, xml-cii or pdf-einvoice
+	ReceivedAt time.Time    `json:"received_at"`
+}
+
+// CheckEInvoiceOutput is the verdict and where everything went. The
+// invoice data itself stays in the invoice record, not in the history.
+type CheckEInvoiceOutput struct {
+	InvoiceID   int64                 `json:"invoice_id"`
+	Number      string                `json:"number"`
+	Scenario    string                `json:"scenario"`
+	Accepted    bool                  `json:"accepted"`
+	Status      records.InvoiceStatus `json:"status"`
+	Errors      int                   `json:"errors"`
+	Warnings    int                   `json:"warnings"`
+	DuplicateOf *int64                `json:"duplicate_of,omitempty"`
+	XML         blob.Ref              `json:"xml"`
+	Report      blob.Ref              `json:"report"`
+	View        blob.Ref              `json:"view"` // zero when no rendition could be made
+}
+
+// ReturnInvoiceInput hands a rejected invoice with its report to the
+// outbound channel that notifies the sender.
+type ReturnInvoiceInput struct {
+	WorkflowID string `json:"workflow_id"`
+	InvoiceID  int64  `json:"invoice_id"`
 }

@@ -19,6 +19,16 @@ const (
 	RetrySubject    = "intake.retry"    // envelopes requeued from quarantine
 	DurableName     = "inbound-starter" // the consumer that starts workflows
 	DuplicateWindow = 2 * time.Minute   // Nats-Msg-Id dedupe window of INTAKE
+
+	// OutboundStream holds messages for channels outside aktenfluss, such
+	// as notices to senders of rejected e-invoices; connectors (mail,
+	// Peppol) consume them.
+	OutboundStream        = "OUTBOUND"
+	OutboundSubjectPrefix = "outbound."
+	// OutboundDuplicateWindow is long because a notice must never reach a
+	// sender twice, even when the activity that sent it is retried an hour
+	// later; the message ids are per object (e.g. per invoice).
+	OutboundDuplicateWindow = 24 * time.Hour
 )
 
 // Subject is the subject envelopes from src are published on.
@@ -31,7 +41,7 @@ type TopologyConfig struct {
 	Replicas int
 }
 
-// EnsureStreams creates the INTAKE stream and the intake-objects bucket, or
+// EnsureStreams creates the INTAKE and OUTBOUND streams and the intake-objects bucket, or
 // updates them to cfg. It is idempotent and safe to call at every start.
 //
 // Both use file storage: the stream and bucket hold documents nobody has
@@ -55,6 +65,18 @@ func EnsureStreams(ctx context.Context, js jetstream.JetStream, cfg TopologyConf
 	})
 	if err != nil {
 		return fmt.Errorf("ensure stream %s: %w", StreamName, err)
+	}
+	_, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name:        OutboundStream,
+		Description: "aktenfluss messages to senders and other outside parties",
+		Subjects:    []string{OutboundSubjectPrefix + ">"},
+		Storage:     jetstream.FileStorage,
+		Retention:   jetstream.LimitsPolicy,
+		Replicas:    replicas,
+		Duplicates:  OutboundDuplicateWindow,
+	})
+	if err != nil {
+		return fmt.Errorf("ensure stream %s: %w", OutboundStream, err)
 	}
 	_, err = js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
 		Bucket:      ObjectBucket,
