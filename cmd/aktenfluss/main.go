@@ -29,6 +29,8 @@ Aufruf / usage:
                                                             Scan → durchsuchbares PDF/A (ohne Server)
   aktenfluss pdfa check FILE…                               PDF/A-Selbstprüfung, Regel für Regel
   aktenfluss einvoice inspect FILE [--json]                 E-Rechnung (XML oder hybrides PDF) lesen und prüfen
+  aktenfluss invoices list [--status S --duplicates --leitweg-id ID] | show ID
+                                                            Rechnungen: Prüfergebnis, Rücksendung, Dubletten
   aktenfluss migrate                                        Datenbankschema anlegen/aktualisieren
   aktenfluss bench intake [-n N] [--rate R]                 Durchsatz und Latenz der Erfassung messen
   aktenfluss bench ocr --corpus DIR                         OCR/PDF-A gegen ocrmypdf messen
@@ -88,6 +90,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdPDFA(ctx, rest, stdout)
 	case "einvoice":
 		return cmdEInvoice(ctx, rest, stdout, stderr)
+	case "invoices":
+		return cmdInvoices(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

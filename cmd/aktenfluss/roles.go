@@ -146,6 +146,9 @@ func (c clientFlags) load(needNATS bool) (config.Config, error) {
 		db := filepath.Join(dir, "aktenfluss.db")
 		if _, statErr := os.Stat(db); statErr == nil && !needNATS && cfg.Database.URL == "" {
 			cfg.Database.URL = "sqlite:" + db
+			if cfg.Blob.Dir == "" {
+				cfg.Blob.Dir = filepath.Join(dir, "blobs")
+			}
 			return cfg, nil
 		}
 		return cfg, fmt.Errorf("set NATS_URL and DATABASE_URL, or %w", err)
@@ -158,6 +161,9 @@ func (c clientFlags) load(needNATS bool) (config.Config, error) {
 	}
 	if cfg.Temporal.Address == "" {
 		cfg.Temporal.Address = info.Temporal
+	}
+	if cfg.Blob.Dir == "" {
+		cfg.Blob.Dir = info.BlobDir
 	}
 	return cfg, nil
 }
