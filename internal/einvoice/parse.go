@@ -24,8 +24,9 @@ var (
 
 // Parse reads one e-invoice XML document and maps it to the semantic model,
 // detecting the syntax from the root element. Errors wrap ErrUnsafeXML,
-// ErrTooLarge, ErrTooDeep, ErrMalformedXML, ErrLegacyZUGFeRD,
-// ErrUnknownSyntax or ErrBadDecimal; all are permanent for the same bytes.
+// ErrTooLarge, ErrTooDeep, ErrTooManyElements, ErrUnsupportedEncoding,
+// ErrMalformedXML, ErrLegacyZUGFeRD, ErrUnknownSyntax or ErrBadDecimal; all
+// are permanent for the same bytes.
 func Parse(r io.Reader) (*Invoice, error) {
 	root, err := readTree(r)
 	if err != nil {

@@ -66,11 +66,14 @@ func Accepted(findings []Finding) bool {
 	return true
 }
 
-// RuleIDs lists the ids of the implemented rules in table order.
+// RuleIDs lists the ids of every implemented rule in table order: the
+// EN 16931 rules, the CEN CII syntax rules and the XRechnung rules.
 func RuleIDs() []string {
-	ids := make([]string, len(rules))
-	for i, r := range rules {
-		ids[i] = r.ID
+	var ids []string
+	for _, table := range [][]rule{rules, ciiSyntaxRules, xrechnungRules} {
+		for _, r := range table {
+			ids = append(ids, r.ID)
+		}
 	}
 	return ids
 }

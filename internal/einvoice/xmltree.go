@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/charmap"
@@ -62,6 +63,10 @@ type node struct {
 	attrs        []xml.Attr
 	text         string
 	kids         []*node
+	// endsWithBreak records that the whitespace trimmed off the end of text
+	// held a line break. XRechnung's discount terms (BR-DE-18) must end
+	// with one, and trimming would hide its absence.
+	endsWithBreak bool
 }
 
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
@@ -142,7 +147,9 @@ func readTree(r io.Reader) (*node, error) {
 		case xml.EndElement:
 			nd := stack[len(stack)-1]
 			if len(nd.kids) == 0 {
-				nd.text = strings.TrimSpace(text.String())
+				raw := text.String()
+				nd.text = strings.TrimSpace(raw)
+				nd.endsWithBreak = strings.ContainsAny(raw[len(strings.TrimRightFunc(raw, unicode.IsSpace)):], "\r\n")
 			}
 			text.Reset()
 			stack = stack[:len(stack)-1]

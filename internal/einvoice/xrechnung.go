@@ -189,7 +189,7 @@ func ublXRFacts(root *node, inv *Invoice) xrFacts {
 
 	for _, pt := range root.all("PaymentTerms") {
 		if n := pt.child("Note"); n != nil {
-			f.termsNotes = append(f.termsNotes, n.text)
+			f.termsNotes = append(f.termsNotes, termsText(n))
 		}
 	}
 	for _, tt := range root.all("TaxTotal") {
@@ -345,7 +345,7 @@ func ciiXRFacts(root *node) xrFacts {
 
 	for _, pt := range stl.all("SpecifiedTradePaymentTerms") {
 		if n := pt.child("Description"); n != nil {
-			f.termsNotes = append(f.termsNotes, n.text)
+			f.termsNotes = append(f.termsNotes, termsText(n))
 		}
 		f.ddMandateID = f.ddMandateID || pt.child("DirectDebitMandateID") != nil
 	}
@@ -458,12 +458,18 @@ var (
 	xrIBANShape     = regexp.MustCompile(`^[A-Z]{2}[0-9]{2}[a-zA-Z0-9]{0,30}$`)
 )
 
-// skontoOK is BR-DE-18 for one payment terms text: every line starting
-// with '#' is a well-formed discount line, and the text after the last
-// "#…#" segment starts with a line break. The parsers keep element text
-// trimmed, so a text ending in '#' may have had its line break cut off;
-// it is given the benefit of the doubt rather than rejecting every valid
-// discount term.
+// termsText is a payment terms text (BT-20) with the final line break the
+// tree trimmed off restored, as BR-DE-18 reads the raw text.
+func termsText(n *node) string {
+	if n.endsWithBreak {
+		return n.text + "\n"
+	}
+	return n.text
+}
+
+// skontoOK is BR-DE-18 for one payment terms text (as termsText gives it):
+// every line starting with '#' is a well-formed discount line, and the
+// text after the last "#…#" segment starts with a line break.
 func skontoOK(text string) bool {
 	for _, line := range xrLineBreak.Split(text, -1) {
 		l := normSpace(line)
@@ -478,7 +484,7 @@ func skontoOK(text string) bool {
 			return false
 		}
 		tail := text[loc[len(loc)-1][1]:]
-		if tail != "" && !xrSkontoTail.MatchString(tail) {
+		if !xrSkontoTail.MatchString(tail) {
 			return false
 		}
 	}
