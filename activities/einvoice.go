@@ -249,6 +249,12 @@ func parseFailure(err error) string {
 		de = "XML zu groß"
 	case errors.Is(err, einvoice.ErrTooDeep):
 		de = "XML zu tief verschachtelt"
+	case errors.Is(err, einvoice.ErrTooManyElements):
+		de = "XML mit zu vielen Elementen"
+	case errors.Is(err, einvoice.ErrUnsupportedEncoding):
+		de = "Zeichenkodierung nicht unterstützt (UTF-8 erwartet)"
+	case errors.Is(err, einvoice.ErrBadDecimal):
+		de = "ungültiger Betrag oder ungültige Menge"
 	case errors.Is(err, einvoice.ErrMalformedXML):
 		de = "XML nicht wohlgeformt"
 	case errors.Is(err, einvoice.ErrUnknownSyntax):
@@ -282,7 +288,7 @@ func (a *EInvoices) checkAttachments(ctx context.Context, inv *einvoice.Invoice)
 		switch {
 		case !att.HasContent():
 			// A reference to an external document (BT-124) only.
-		case att.Size > limit:
+		case att.TooLarge || att.Size > limit:
 			problem(fmt.Sprintf("%d bytes exceed the limit of %d", att.Size, limit),
 				fmt.Sprintf("%d Bytes überschreiten die Grenze von %d", att.Size, limit))
 		default:
