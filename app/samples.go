@@ -9,7 +9,9 @@ import (
 	"time"
 
 	"github.com/aktenfluss/aktenfluss/internal/config"
+	"github.com/aktenfluss/aktenfluss/internal/einvoice"
 	"github.com/aktenfluss/aktenfluss/internal/intake"
+	"github.com/aktenfluss/aktenfluss/internal/invoicepdf"
 	"github.com/aktenfluss/aktenfluss/internal/letter"
 	"github.com/aktenfluss/aktenfluss/internal/pdfa"
 	"github.com/aktenfluss/aktenfluss/internal/records"
@@ -23,8 +25,10 @@ type Sample struct {
 }
 
 // Samples returns the demo documents: a born-digital letter, a scanned page
-// as PDF and as PNG, an XRechnung in UBL and in CII syntax, and a damaged
-// PDF that shows how a document that cannot be read is kept and marked.
+// as PDF and as PNG, an XRechnung in UBL and in CII syntax, a hybrid
+// ZUGFeRD-style PDF, an XRechnung whose totals are wrong (rejected and
+// returned), and a damaged PDF that shows how a document that cannot be
+// read is kept and marked.
 func Samples() []Sample {
 	return []Sample{
 		{"Antrag-Baugenehmigung.pdf", records.SourceEmail, TextPDF(
@@ -36,6 +40,10 @@ func Samples() []Sample {
 		{"Scan-Anhoerung.png", records.SourceMailroom, ScanPNG(anhoerung, 11)},
 		{"Rechnung-4711-ubl.xml", records.SourceEInvoice, []byte(sampleUBL)},
 		{"Rechnung-4712-cii.xml", records.SourceEInvoice, []byte(sampleCII)},
+		{"Rechnung-4713-zugferd.pdf", records.SourceEmail, sampleHybrid()},
+		// Totals that do not add up: rejected and handed back to the sender.
+		{"Rechnung-4714-fehlerhaft.xml", records.SourceEInvoice, []byte(strings.Replace(strings.Replace(sampleUBL,
+			"RE-2026-4711", "RE-2026-4714", 1), `<cbc:PayableAmount currencyID="EUR">119.00`, `<cbc:PayableAmount currencyID="EUR">191.00`, 1))},
 		{"beschaedigt.pdf", records.SourceUpload, []byte("%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R\n%%EOF truncated by a failed transfer")},
 	}
 }
@@ -63,6 +71,21 @@ func FeedSamples(ctx context.Context, info DevInfo) (int, error) {
 		n++
 	}
 	return n, nil
+}
+
+// sampleHybrid is the CII sample as a hybrid PDF: a readable PDF/A-3
+// carrying the XML as factur-x.xml, the way ZUGFeRD and Factur-X arrive.
+func sampleHybrid() []byte {
+	xml := strings.Replace(sampleCII, "RE-2026-4712", "RE-2026-4713", 1)
+	inv, err := einvoice.Parse(strings.NewReader(xml))
+	if err != nil {
+		panic("demo sample: " + err.Error())
+	}
+	pdf, err := invoicepdf.Render(inv, []byte(xml), invoicepdf.Options{XMLName: "factur-x.xml"})
+	if err != nil {
+		panic("demo sample: " + err.Error())
+	}
+	return pdf
 }
 
 // TextPDF returns a one-page born-digital PDF showing lines of text with
@@ -269,6 +292,7 @@ const sampleCII = `<?xml version="1.0" encoding="UTF-8"?>
     <ram:ApplicableHeaderTradeAgreement>
       <ram:BuyerReference>04011000-12345-03</ram:BuyerReference>
       <ram:SellerTradeParty><ram:Name>Haustechnik Beispiel KG</ram:Name>
+        <ram:DefinedTradeContact><ram:PersonName>Jana Beispiel</ram:PersonName><ram:TelephoneUniversalCommunication><ram:CompleteNumber>+49 30 1234567</ram:CompleteNumber></ram:TelephoneUniversalCommunication><ram:EmailURIUniversalCommunication><ram:URIID>rechnung@haustechnik-beispiel.de</ram:URIID></ram:EmailURIUniversalCommunication></ram:DefinedTradeContact>
         <ram:PostalTradeAddress><ram:PostcodeCode>12345</ram:PostcodeCode><ram:LineOne>Gartenweg 9</ram:LineOne><ram:CityName>Musterstadt</ram:CityName><ram:CountryID>DE</ram:CountryID></ram:PostalTradeAddress>
         <ram:SpecifiedTaxRegistration><ram:ID schemeID="VA">DE987654321</ram:ID></ram:SpecifiedTaxRegistration></ram:SellerTradeParty>
       <ram:BuyerTradeParty><ram:Name>Stadt Musterstadt</ram:Name>

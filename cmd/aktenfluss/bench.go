@@ -31,9 +31,11 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return benchIntake(ctx, args[1:], stdout, stderr)
 		case "ocr":
 			return benchOCR(ctx, args[1:], stdout, stderr)
+		case "einvoice":
+			return benchEInvoice(ctx, args[1:], stdout, stderr)
 		}
 	}
-	return usageError{"bench: intake or ocr?"}
+	return usageError{"bench: intake, ocr or einvoice?"}
 }
 
 // benchIntake starts `aktenfluss dev` as a child process on a fresh data

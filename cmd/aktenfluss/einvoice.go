@@ -125,7 +125,7 @@ func printInspect(w io.Writer, r inspectResult) error {
 		return err
 	}
 	for _, f := range r.Findings {
-		fmt.Fprintf(w, "  %-8s %-14s %s (%s)\n", f.Severity, f.Rule, f.Message, f.Location)
+		fmt.Fprintf(w, "  %-11s %-14s %s (%s)\n", f.Severity, f.Rule, f.Message, f.Location)
 	}
 	return nil
 }

@@ -34,6 +34,7 @@ Aufruf / usage:
   aktenfluss migrate                                        Datenbankschema anlegen/aktualisieren
   aktenfluss bench intake [-n N] [--rate R]                 Durchsatz und Latenz der Erfassung messen
   aktenfluss bench ocr --corpus DIR                         OCR/PDF-A gegen ocrmypdf messen
+  aktenfluss bench einvoice [--corpus DIR] [--render]       E-Rechnungen/s (Lesen + Prüfen, 1 Kern), Spitzenspeicher
 
 Connection settings come from --config FILE and the environment
 (NATS_URL, TEMPORAL_ADDRESS, DATABASE_URL, AKTENFLUSS_BLOB_DIR, …); client
