@@ -15,7 +15,7 @@ WORKFLOWCHECK_VERSION := v0.6.0
 SHARED    ?= ../shared
 CORPUS    ?= .bench/scancorpus
 
-.PHONY: all build deps demo test test-short lint bench bench-intake bench-ocr record-histories clean
+.PHONY: all build deps demo test test-short lint bench bench-intake bench-ocr bench-einvoice record-histories clean
 
 all: build
 
@@ -55,9 +55,12 @@ lint: $(BIN)/staticcheck $(BIN)/workflowcheck
 
 # Intake throughput, latency and memory of `aktenfluss dev` (issue 2 targets:
 # ≥ 30 documents/s, p95 < 2 s, RSS < 1 GiB on 2 cores).
-bench: bench-intake bench-ocr
+bench: bench-intake bench-ocr bench-einvoice
 
 # A burst shows the ceiling; a paced run at the target rate shows latency.
+bench-einvoice: build
+	$(BIN)/aktenfluss bench einvoice --corpus $(SHARED)/corpus/einvoice --render
+
 bench-intake: build
 	$(BIN)/aktenfluss bench intake -n 1000
 	$(BIN)/aktenfluss bench intake -n 900 --rate 30
