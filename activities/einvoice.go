@@ -81,8 +81,14 @@ func (a *EInvoices) now() time.Time {
 // which puts the document into the quarantine with the reason.
 func (a *EInvoices) CheckEInvoice(ctx context.Context, in workflows.CheckEInvoiceInput) (workflows.CheckEInvoiceOutput, error) {
 	doc := in.Original.SHA256
+	// A retry after the record was stored only finishes the steps after it
+	// (status, audit); the record and its blobs stay as first made.
 	if rec, err := a.Registry.InvoiceByDocument(ctx, doc); err == nil {
-		return checkOutput(rec), nil
+		var rep einvoice.Report
+		if err := a.readJSON(ctx, rec.ReportSHA256, &rep); err != nil {
+			return workflows.CheckEInvoiceOutput{}, err
+		}
+		return a.settle(ctx, in.WorkflowID, rec, rep, nil)
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return workflows.CheckEInvoiceOutput{}, err
 	}
@@ -113,13 +119,13 @@ func (a *EInvoices) CheckEInvoice(ctx context.Context, in workflows.CheckEInvoic
 	report := einvoice.Report{
 		DocumentSHA256: doc, XMLSHA256: xmlRef.SHA256, XMLName: xmlName, Syntax: inv.Syntax,
 		Scenario: einvoice.Scenario(inv), Accepted: accepted, Summary: einvoice.Inspect(inv),
-		Findings: findings, Attachments: attachments, ValidatedAt: in.ReceivedAt.UTC(), Rules: len(einvoice.RuleIDs()),
+		Findings: findings, Attachments: attachments, ReceivedAt: in.ReceivedAt.UTC(), Rules: len(einvoice.RuleIDs()),
 	}
 	if report.Findings == nil {
 		report.Findings = []einvoice.Finding{}
 	}
-	// The report is dated with the receipt, not the wall clock, so a retry
-	// produces the same bytes and the same blob.
+	// The report carries the receipt time, not the wall clock, so a retry
+	// produces the same bytes and the same blob as the first attempt.
 	raw, err := json.MarshalIndent(report, "", "  ")
 	if err != nil {
 		return workflows.CheckEInvoiceOutput{}, fmt.Errorf("encode report: %w", err)
@@ -162,37 +168,42 @@ func (a *EInvoices) CheckEInvoice(ctx context.Context, in workflows.CheckEInvoic
 	if err != nil {
 		return workflows.CheckEInvoiceOutput{}, err
 	}
+	return a.settle(ctx, in.WorkflowID, stored, report, renderErr)
+}
+
+// settle sets the register status from the verdict and writes the audit
+// events (keyed, so a retry adds none).
+func (a *EInvoices) settle(ctx context.Context, workflowID string, rec records.Invoice, rep einvoice.Report, renderErr error) (workflows.CheckEInvoiceOutput, error) {
 	status := records.StatusAccepted
-	if !accepted {
+	if !rec.Accepted {
 		status = records.StatusRejected
 	}
-	if err := a.Registry.SetStatus(ctx, doc, status); err != nil {
+	if err := a.Registry.SetStatus(ctx, rec.DocumentSHA256, status); err != nil {
 		return workflows.CheckEInvoiceOutput{}, err
 	}
-
-	fired := make([]string, 0, len(findings))
-	for _, f := range findings {
+	fired := make([]string, 0, len(rep.Findings))
+	for _, f := range rep.Findings {
 		fired = append(fired, string(f.Severity)+":"+f.Rule)
 	}
 	details := map[string]any{
-		"invoice_id": stored.ID, "number": stored.Number, "scenario": report.Scenario, "accepted": accepted,
-		"errors": nErr, "warnings": nWarn, "findings": fired,
-		"xml_sha256": xmlRef.SHA256, "report_sha256": reportRef.SHA256, "view_sha256": viewRef.SHA256,
+		"invoice_id": rec.ID, "number": rec.Number, "scenario": rec.Scenario, "accepted": rec.Accepted,
+		"errors": rec.Errors, "warnings": rec.Warnings, "findings": fired,
+		"xml_sha256": rec.XMLSHA256, "report_sha256": rec.ReportSHA256, "view_sha256": rec.ViewSHA256,
 	}
 	if renderErr != nil {
 		details["rendition_error"] = renderErr.Error()
 	}
-	if err := a.event(ctx, in.WorkflowID, "einvoice.validated", doc, details); err != nil {
+	if err := a.event(ctx, workflowID, "einvoice.validated", rec.DocumentSHA256, details); err != nil {
 		return workflows.CheckEInvoiceOutput{}, err
 	}
-	if stored.DuplicateOf != nil {
-		if err := a.event(ctx, in.WorkflowID, "einvoice.duplicate-suspected", doc, map[string]any{
-			"invoice_id": stored.ID, "duplicate_of": *stored.DuplicateOf, "key": stored.DuplicateKey,
+	if rec.DuplicateOf != nil {
+		if err := a.event(ctx, workflowID, "einvoice.duplicate-suspected", rec.DocumentSHA256, map[string]any{
+			"invoice_id": rec.ID, "duplicate_of": *rec.DuplicateOf, "key": rec.DuplicateKey,
 		}); err != nil {
 			return workflows.CheckEInvoiceOutput{}, err
 		}
 	}
-	return checkOutput(stored), nil
+	return checkOutput(rec), nil
 }
 
 // invoiceXML returns the invoice XML of the document: the original itself,

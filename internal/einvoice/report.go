@@ -19,7 +19,10 @@ type Report struct {
 	// Attachments lists the documents embedded in the XML (BG-24) with the
 	// outcome of their upload checks.
 	Attachments []AttachmentCheck `json:"attachments"`
-	ValidatedAt time.Time         `json:"validated_at"`
+	// ReceivedAt is the legal receipt date of the invoice. The report
+	// carries no time of its own, so validating the same delivery twice
+	// gives the same bytes.
+	ReceivedAt time.Time `json:"received_at"`
 	// Rules is the number of rules the validator applies; with the version
 	// of aktenfluss it pins down what was checked.
 	Rules int `json:"rules"`
