@@ -15,7 +15,7 @@ WORKFLOWCHECK_VERSION := v0.6.0
 SHARED    ?= ../shared
 CORPUS    ?= .bench/scancorpus
 
-.PHONY: all build deps demo test test-short lint bench bench-intake bench-ocr bench-einvoice record-histories clean
+.PHONY: all build deps demo test test-short lint bench bench-intake bench-ocr bench-einvoice scancorpus record-histories clean
 
 all: build
 
@@ -67,8 +67,11 @@ bench-intake: build
 
 # Our converter against `ocrmypdf --output-type pdfa-2 -l deu+eng` on the
 # same 40-document scangen corpus (seed 1), in the same run (issue 3).
+# The scan corpus the pageimage tests and bench-ocr read.
+scancorpus: $(CORPUS)/manifest.json
+
 $(CORPUS)/manifest.json:
-	./scripts/install-bench-deps.sh
+	./scripts/install-bench-deps.sh --scangen
 	/usr/bin/python3 $(SHARED)/tools/scangen/scangen.py --seed 1 --count 40 --out $(CORPUS)
 
 bench-ocr: build $(CORPUS)/manifest.json

@@ -23,7 +23,7 @@ import (
 // by shared/tools/scangen (doc-NNN/page-K.{png,jpg,tif} + truth.json). It
 // only runs when OCR_CORPUS points at one, e.g.
 //
-//	OCR_CORPUS=/work/scancorpus OCR_CORPUS_PAGES=12 go test -run TestCorpus -v ./internal/ocr/
+//	OCR_CORPUS=$PWD/.bench/scancorpus OCR_CORPUS_PAGES=12 go test -run TestCorpus -v ./internal/ocr/
 //
 // OCR_CORPUS_DPI (300) and OCR_CORPUS_MODE (gray, bilevel) select pages.
 // If the tesseract command is installed, its plain text output on the same

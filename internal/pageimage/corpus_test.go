@@ -1,6 +1,7 @@
 package pageimage
 
 import (
+	"cmp"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -14,10 +15,10 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// corpusDir is the generated scan corpus (scangen, seed 1). Tests that
-// need it skip when it is absent, except in CI, where its absence is a
-// failure.
-const corpusDir = "/work/scancorpus"
+// corpusDir is the generated scan corpus (scangen, seed 1; `make
+// scancorpus`), or AKTENFLUSS_SCAN_CORPUS. Tests that need it skip when it
+// is absent, except in CI, where its absence is a failure.
+var corpusDir = cmp.Or(os.Getenv("AKTENFLUSS_SCAN_CORPUS"), "../../.bench/scancorpus")
 
 type corpusTruth struct {
 	ID     string `json:"id"`

@@ -85,7 +85,7 @@ func TestHuffmanLengthsLimit(t *testing.T) {
 }
 
 func TestImageZlibOnScans(t *testing.T) {
-	for _, p := range []string{"/work/scancorpus/doc-002/page-1.jpg", "/work/scancorpus/doc-001/page-1.jpg"} {
+	for _, p := range []string{"../../.bench/scancorpus/doc-002/page-1.jpg", "../../.bench/scancorpus/doc-001/page-1.jpg"} {
 		data, err := os.ReadFile(p)
 		if err != nil {
 			t.Skip("scan corpus not present")
@@ -96,7 +96,7 @@ func TestImageZlibOnScans(t *testing.T) {
 }
 
 func BenchmarkImageZlibScan(b *testing.B) {
-	data, err := os.ReadFile("/work/scancorpus/doc-002/page-1.jpg")
+	data, err := os.ReadFile("../../.bench/scancorpus/doc-002/page-1.jpg")
 	if err != nil {
 		b.Skip("scan corpus not present")
 	}
