@@ -16,8 +16,8 @@ import (
 
 	"github.com/aktenfluss/aktenfluss/internal/blob"
 	"github.com/aktenfluss/aktenfluss/internal/convert"
-	"github.com/aktenfluss/aktenfluss/internal/pageimage"
 	"github.com/aktenfluss/aktenfluss/internal/invoicepdf"
+	"github.com/aktenfluss/aktenfluss/internal/pageimage"
 	"github.com/aktenfluss/aktenfluss/internal/pdfa"
 	"github.com/aktenfluss/aktenfluss/internal/records"
 	"github.com/aktenfluss/aktenfluss/internal/sniff"

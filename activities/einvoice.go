@@ -406,18 +406,18 @@ func checkOutput(r records.Invoice) workflows.CheckEInvoiceOutput {
 // ReturnNotice is the message a rejected invoice leaves with: enough for an
 // outbound connector to address the sender and attach the report.
 type ReturnNotice struct {
-	InvoiceID       int64              `json:"invoice_id"`
-	DocumentSHA256  string             `json:"document_sha256"`
-	Number          string             `json:"number"`
-	IssueDate       string             `json:"issue_date"`
-	SellerName      string             `json:"seller_name"`
-	SellerEndpoint  *einvoice.Identifier `json:"seller_endpoint,omitempty"` // BT-34, e.g. a Peppol id or e-mail
-	SellerEmail     string             `json:"seller_email,omitempty"`    // BT-43
-	BuyerReference  string             `json:"buyer_reference,omitempty"`
-	ReportSHA256    string             `json:"report_sha256"`
-	Reason          string             `json:"reason"`
-	ReasonGerman    string             `json:"reason_de"`
-	Errors          []einvoice.Finding `json:"errors"`
+	InvoiceID      int64                `json:"invoice_id"`
+	DocumentSHA256 string               `json:"document_sha256"`
+	Number         string               `json:"number"`
+	IssueDate      string               `json:"issue_date"`
+	SellerName     string               `json:"seller_name"`
+	SellerEndpoint *einvoice.Identifier `json:"seller_endpoint,omitempty"` // BT-34, e.g. a Peppol id or e-mail
+	SellerEmail    string               `json:"seller_email,omitempty"`    // BT-43
+	BuyerReference string               `json:"buyer_reference,omitempty"`
+	ReportSHA256   string               `json:"report_sha256"`
+	Reason         string               `json:"reason"`
+	ReasonGerman   string               `json:"reason_de"`
+	Errors         []einvoice.Finding   `json:"errors"`
 }
 
 // ReturnInvoiceToSender hands a rejected invoice with its report to the
