@@ -102,7 +102,7 @@ func (a *Archive) BuildArchive(ctx context.Context, in workflows.BuildArchiveInp
 	var words, blank int
 	var conf float64
 	for i, ref := range in.Pages {
-		if err := a.readJSON(ctx, ref.SHA256, &results[i]); err != nil {
+		if err := readBlobJSON(ctx, a.Blobs, ref.SHA256, &results[i]); err != nil {
 			return workflows.ArchiveOutput{}, fmt.Errorf("ocr result of page %d: %w", i+1, err)
 		}
 		words += len(results[i].Words)
@@ -183,31 +183,29 @@ func (a *Archive) ArchivePDF(ctx context.Context, in workflows.ArchivePDFInput) 
 	var pdf []byte
 	conversion := "kept"
 	check := "pdfa-2b-self-check"
-	rep, err := pdfa.Check(f, in.Original.Size)
-	if err != nil {
-		return workflows.ArchiveOutput{}, temporal.NewNonRetryableApplicationError(err.Error(), workflows.ErrTypeUnreadable, err)
-	}
 	if in.EInvoice {
 		// A hybrid e-invoice: the archival copy must keep the XML inside,
-		// which a Ghostscript conversion would drop.
+		// which a Ghostscript conversion would drop. archiveHybrid runs
+		// the PDF/A check itself.
 		check = "pdfa-3b-self-check"
 		if pdf, conversion, err = archiveHybrid(f, in.Original.Size); err != nil {
 			return workflows.ArchiveOutput{}, err
 		}
-	} else if !rep.OK() {
-		if _, err := f.Seek(0, io.SeekStart); err != nil {
-			return workflows.ArchiveOutput{}, err
-		}
-		var buf bytes.Buffer
-		if err := pdfa.ConvertWithGhostscript(ctx, f, &buf); err != nil {
-			return workflows.ArchiveOutput{}, temporal.NewNonRetryableApplicationError(err.Error(), workflows.ErrTypeNotPDFA, err)
-		}
-		pdf, conversion = buf.Bytes(), "ghostscript"
 	} else {
+		rep, err := pdfa.Check(f, in.Original.Size)
+		if err != nil {
+			return workflows.ArchiveOutput{}, temporal.NewNonRetryableApplicationError(err.Error(), workflows.ErrTypeUnreadable, err)
+		}
 		if _, err := f.Seek(0, io.SeekStart); err != nil {
 			return workflows.ArchiveOutput{}, err
 		}
-		if pdf, err = io.ReadAll(f); err != nil {
+		if !rep.OK() {
+			var buf bytes.Buffer
+			if err := pdfa.ConvertWithGhostscript(ctx, f, &buf); err != nil {
+				return workflows.ArchiveOutput{}, temporal.NewNonRetryableApplicationError(err.Error(), workflows.ErrTypeNotPDFA, err)
+			}
+			pdf, conversion = buf.Bytes(), "ghostscript"
+		} else if pdf, err = io.ReadAll(f); err != nil {
 			return workflows.ArchiveOutput{}, err
 		}
 	}
@@ -302,19 +300,6 @@ func (a *Archive) pages(ctx context.Context, original blob.Ref) ([]pageimage.Pag
 		return nil, nil, temporal.NewNonRetryableApplicationError(err.Error(), workflows.ErrTypeUnreadable, err)
 	}
 	return pages, cleanup, nil
-}
-
-func (a *Archive) readJSON(ctx context.Context, sha string, v any) error {
-	rc, err := a.Blobs.Open(ctx, sha)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = rc.Close() }()
-	raw, err := io.ReadAll(rc)
-	if err != nil {
-		return err
-	}
-	return json.Unmarshal(raw, v)
 }
 
 func (a *Archive) event(ctx context.Context, workflowID, action, sha string, details map[string]any) error {

@@ -85,7 +85,7 @@ func (a *EInvoices) CheckEInvoice(ctx context.Context, in workflows.CheckEInvoic
 	// (status, audit); the record and its blobs stay as first made.
 	if rec, err := a.Registry.InvoiceByDocument(ctx, doc); err == nil {
 		var rep einvoice.Report
-		if err := a.readJSON(ctx, rec.ReportSHA256, &rep); err != nil {
+		if err := readBlobJSON(ctx, a.Blobs, rec.ReportSHA256, &rep); err != nil {
 			return workflows.CheckEInvoiceOutput{}, err
 		}
 		return a.settle(ctx, in.WorkflowID, rec, rep, nil)
@@ -432,11 +432,11 @@ func (a *EInvoices) ReturnInvoiceToSender(ctx context.Context, in workflows.Retu
 		return nil
 	}
 	var rep einvoice.Report
-	if err := a.readJSON(ctx, rec.ReportSHA256, &rep); err != nil {
+	if err := readBlobJSON(ctx, a.Blobs, rec.ReportSHA256, &rep); err != nil {
 		return err
 	}
 	var xmlInv *einvoice.Invoice
-	if b, err := a.readBlob(ctx, rec.XMLSHA256); err == nil {
+	if b, err := readBlob(ctx, a.Blobs, rec.XMLSHA256); err == nil {
 		xmlInv, _ = einvoice.Parse(bytes.NewReader(b))
 	}
 	notice := ReturnNotice{
@@ -470,23 +470,6 @@ func (a *EInvoices) ReturnInvoiceToSender(ctx context.Context, in workflows.Retu
 	return a.event(ctx, in.WorkflowID, "einvoice.returned", rec.DocumentSHA256, map[string]any{
 		"invoice_id": rec.ID, "subject": SubjectInvoiceReturned, "errors": len(notice.Errors),
 	})
-}
-
-func (a *EInvoices) readBlob(ctx context.Context, sha string) ([]byte, error) {
-	rc, err := a.Blobs.Open(ctx, sha)
-	if err != nil {
-		return nil, err
-	}
-	defer func() { _ = rc.Close() }()
-	return io.ReadAll(rc)
-}
-
-func (a *EInvoices) readJSON(ctx context.Context, sha string, v any) error {
-	b, err := a.readBlob(ctx, sha)
-	if err != nil {
-		return fmt.Errorf("read %s: %w", sha, err)
-	}
-	return json.Unmarshal(b, v)
 }
 
 func (a *EInvoices) event(ctx context.Context, workflowID, action, sha string, details map[string]any) error {

@@ -231,6 +231,25 @@ func spoolBlob(ctx context.Context, blobs blob.Store, sha, tempDir string) (*os.
 	return f, nil
 }
 
+// readBlob reads a whole blob, verified against its digest.
+func readBlob(ctx context.Context, blobs blob.Store, sha string) ([]byte, error) {
+	rc, err := blobs.Open(ctx, sha)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = rc.Close() }()
+	return io.ReadAll(rc)
+}
+
+// readBlobJSON decodes a JSON blob (an OCR result, a validation report).
+func readBlobJSON(ctx context.Context, blobs blob.Store, sha string, v any) error {
+	b, err := readBlob(ctx, blobs, sha)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", sha, err)
+	}
+	return json.Unmarshal(b, v)
+}
+
 // event appends an audit event keyed by workflow and action, so the retry
 // of an activity does not log a step twice.
 func (a *Inbound) event(ctx context.Context, workflowID, action, sha string, details map[string]any) error {
