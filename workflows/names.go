@@ -38,6 +38,43 @@ const (
 
 	// QueryInboundStatus returns the InboundStatus of a running or closed run.
 	QueryInboundStatus = "status"
+
+	// ChangeRouting adds extraction, routing, the triage wait and the
+	// hand-over to a ClerkTask after the archive or e-invoice steps.
+	ChangeRouting = "2026-11-24-routing"
+
+	ActivityExtract      = "Extract"
+	ActivityRoute        = "Route"
+	ActivityAddTriage    = "AddTriage"
+	ActivityApplyRouting = "ApplyRouting"
+
+	// UpdateTriageDecide is the registrar's decision on a document in the
+	// triage queue (TriageDecision); its validator refuses an unknown unit,
+	// file or plan code before anything reaches history.
+	UpdateTriageDecide = "triage-decide"
+)
+
+// The clerk task: one document in one unit's inbox, from the inbox to done.
+const (
+	// ClerkTaskName is the workflow type of a clerk task.
+	ClerkTaskName = "ClerkTask"
+	// TaskQueueTasks carries ClerkTask and its activities.
+	TaskQueueTasks = "tasks"
+	// ClerkTaskIDPrefix + the document's sha256 (+ "-" + n for a forwarded
+	// task's successor) is the workflow id.
+	ClerkTaskIDPrefix = "task-"
+
+	// Human steps, each an Update with a validator.
+	UpdateTaskClaim    = "claim"
+	UpdateTaskDone     = "done"
+	UpdateTaskForward  = "forward"
+	UpdateTaskFollowUp = "follow-up"
+	// QueryTaskStatus returns the TaskStatus.
+	QueryTaskStatus = "status"
+
+	ActivitySaveTask      = "SaveTask"
+	ActivityResolveTarget = "ResolveEscalation"
+	ActivityNotify        = "NotifyTask"
 )
 
 // InboundWorkflowID is the id of the workflow for a document with this digest.
