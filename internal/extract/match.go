@@ -1,0 +1,75 @@
+package extract
+
+import (
+	"regexp"
+	"strings"
+)
+
+var spaceAroundSep = regexp.MustCompile(`\s*([./\-–_])\s*`)
+
+// MatchFile checks the references against existing files: known reports
+// whether a file number exists (the caller passes a store lookup). It
+// returns the first reference, in order, that names an existing file
+// after a normalisation that only removes spaces around separators and
+// maps obvious OCR confusions in digit positions (O→0, l and I→1). It
+// never guesses: when no candidate is known exactly, it returns "".
+func MatchFile(refs []Reference, known func(number string) bool) (number string, ok bool) {
+	if known == nil {
+		return "", false
+	}
+	for _, ref := range refs {
+		for _, c := range fileCandidates(ref.Value) {
+			if known(c) {
+				return c, true
+			}
+		}
+	}
+	return "", false
+}
+
+// fileCandidates are the forms of v to look up, as printed first.
+func fileCandidates(v string) []string {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return nil
+	}
+	out := []string{v}
+	add := func(s string) {
+		for _, o := range out {
+			if o == s {
+				return
+			}
+		}
+		out = append(out, s)
+	}
+	n := spaceAroundSep.ReplaceAllString(v, "$1")
+	n = strings.ReplaceAll(n, "–", "-")
+	add(n)
+	add(digitConfusions(n))
+	return out
+}
+
+// digitConfusions maps O to 0 and l, I to 1 where the character stands
+// among digits: both neighbours are digits or separators and at least
+// one is a digit. Letters in a letter run ("BA-", "KÄ-") stay.
+func digitConfusions(s string) string {
+	rs := []rune(s)
+	isDigit := func(i int) bool { return i >= 0 && i < len(rs) && rs[i] >= '0' && rs[i] <= '9' }
+	isSep := func(i int) bool { return i < 0 || i >= len(rs) || strings.ContainsRune("./-_ ", rs[i]) }
+	out := make([]rune, len(rs))
+	copy(out, rs)
+	for i, r := range rs {
+		if r != 'O' && r != 'o' && r != 'l' && r != 'I' {
+			continue
+		}
+		if !(isDigit(i-1) || isDigit(i+1)) || !(isDigit(i-1) || isSep(i-1)) || !(isDigit(i+1) || isSep(i+1)) {
+			continue
+		}
+		if r == 'O' || r == 'o' {
+			out[i] = '0'
+		} else {
+			out[i] = '1'
+		}
+	}
+	return string(out)
+}
