@@ -76,7 +76,8 @@ type EAkte interface {
 	DecideTriage(ctx context.Context, workflowID string, decision []byte, by string, at time.Time) (records.TriageItem, error)
 
 	// PutTask upserts the listing row of a task; a write whose Version is
-	// lower than the stored one is ignored (returns applied=false).
+	// lower than the stored one is ignored (returns applied=false), and so
+	// is a repeat with the same Version (a retried activity).
 	PutTask(ctx context.Context, t records.Task) (applied bool, err error)
 	// Task returns a task by its workflow id; Tasks lists them.
 	Task(ctx context.Context, id string) (records.Task, error)
@@ -84,6 +85,9 @@ type EAkte interface {
 
 	// IndexDocument adds or replaces a document in the full-text index.
 	IndexDocument(ctx context.Context, d records.SearchDoc) error
+	// IndexDocuments does the same for many documents in one transaction
+	// (bulk loads, reindexing).
+	IndexDocuments(ctx context.Context, docs []records.SearchDoc) error
 	// Search runs a full-text query with filters, limited to what the
 	// viewer may see, best match first.
 	Search(ctx context.Context, q SearchQuery) (SearchResult, error)

@@ -19,6 +19,10 @@ var postgresDialect = dialect{
 	// SELECTs, so reading the trail never waits for an append.
 	eventLock: `LOCK TABLE audit_events IN EXCLUSIVE MODE`,
 	timeArg:   func(t time.Time) any { return dbTime(t) },
+	forUpdate: " FOR UPDATE",
+	// SHARE ROW EXCLUSIVE conflicts with itself and with writers, not with
+	// readers of the plan.
+	planLock: `LOCK TABLE plan_nodes IN SHARE ROW EXCLUSIVE MODE`,
 }
 
 // openPostgres connects with pgx through database/sql, which lets both

@@ -26,6 +26,8 @@ var sqliteDialect = dialect{
 	migrationLock: "",
 	eventLock:     "",
 	timeArg:       func(t time.Time) any { return dbTime(t).Format(sqliteTimeLayout) },
+	forUpdate:     "",
+	planLock:      "",
 }
 
 // openSQLite opens (creating if need be) the database file at path.

@@ -28,6 +28,13 @@ type dialect struct {
 	eventLock string
 	// timeArg turns a time into the value the driver stores.
 	timeArg func(time.Time) any
+	// forUpdate ends a SELECT that reads a row the transaction then
+	// changes or depends on: " FOR UPDATE" on PostgreSQL; SQLite's
+	// transactions hold the write lock from BEGIN and need nothing.
+	forUpdate string
+	// planLock runs first in a file plan import so that two imports (and
+	// a file opened meanwhile) do not interleave.
+	planLock string
 }
 
 // sqlStore implements Store over database/sql for either dialect.

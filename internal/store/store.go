@@ -28,6 +28,9 @@ const (
 // Store persists register entries, quarantined envelopes and audit events.
 // Implementations are safe for concurrent use.
 type Store interface {
+	// EAkte is the file plan, files, filings, work lists and search.
+	EAkte
+
 	// Register creates the Posteingangsbuch entry for a document. Idempotent on
 	// SHA256: a second call with the same SHA256 returns the existing entry and
 	// created=false, whatever the other fields say. Numbers are gap-free per
