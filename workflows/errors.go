@@ -10,4 +10,5 @@ const (
 	ErrTypeMissingObject  = "MissingObject"  // the intake object store no longer has the bytes
 	ErrTypeEmptyTextLayer = "EmptyTextLayer" // a page shows text but OCR found none
 	ErrTypeNotPDFA        = "NotPDFA"        // the archival PDF failed the PDF/A self-check
+	ErrTypeBadDecision    = "BadDecision"    // a routing decision names a file that is missing or closed
 )

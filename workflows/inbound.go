@@ -101,6 +101,16 @@ func InboundDocument(ctx workflow.Context, in InboundInput) (InboundResult, erro
 			return res, markFailed(ctx, in, wfID, "einvoice", err, &res, &status)
 		}
 	}
+	// A document that could be read goes on to a clerk; one that failed is
+	// in the quarantine, and a rejected invoice went back to its sender.
+	if res.Failed == "" && !res.Returned && workflow.GetVersion(ctx, ChangeRouting, workflow.DefaultVersion, 1) == 1 {
+		if err := routeDocument(ctx, in, wfID, kind.Kind, &res, &status); err != nil {
+			return res, markFailed(ctx, in, wfID, "routing", err, &res, &status)
+		}
+		if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+			return res, err
+		}
+	}
 	status.Step = "done"
 	return res, nil
 }
@@ -209,6 +219,7 @@ func makeArchive(ctx workflow.Context, in InboundInput, wfID string, original bl
 		if err != nil {
 			return nil, err
 		}
+		out.OCRPages = results
 	case records.KindPDFText:
 		status.Step = "pdfa"
 		err := workflow.ExecuteActivity(actx, ActivityArchivePDF, ArchivePDFInput{

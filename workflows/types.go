@@ -34,6 +34,8 @@ type InboundResult struct {
 	Invoice *CheckEInvoiceOutput `json:"invoice,omitempty"`
 	// Returned is set when a rejected invoice was handed back to its sender.
 	Returned bool `json:"returned,omitempty"`
+	// Routing says where the document went: file, unit, tasks.
+	Routing *RoutingResult `json:"routing,omitempty"`
 }
 
 // InboundStatus answers QueryInboundStatus.
@@ -45,6 +47,11 @@ type InboundStatus struct {
 	PagesDone      int          `json:"pages_done,omitempty"`
 	// Invoice is the e-invoice verdict once the check ran.
 	Invoice *CheckEInvoiceOutput `json:"invoice,omitempty"`
+	// Triage is routing's suggestion while the document waits for a
+	// registrar (Step "triage").
+	Triage *RouteDecision `json:"triage,omitempty"`
+	// Routing is where the document went, once routed.
+	Routing *RoutingResult `json:"routing,omitempty"`
 }
 
 // StoreOriginalInput copies the original from the intake object store into
@@ -135,10 +142,13 @@ type BuildArchiveInput struct {
 
 // ArchiveOutput names the renditions made.
 type ArchiveOutput struct {
-	PDF    blob.Ref `json:"pdf"`
-	Text   blob.Ref `json:"text"`
-	Pages  int      `json:"pages"`
-	Checks []string `json:"checks,omitempty"` // checks done, as recorded in the scan protocol
+	PDF  blob.Ref `json:"pdf"`
+	Text blob.Ref `json:"text"`
+	// OCRPages are the page OCR results (words with positions) of a scan,
+	// which extraction reads; empty for born-digital PDFs.
+	OCRPages []blob.Ref `json:"ocr_pages,omitempty"`
+	Pages    int        `json:"pages"`
+	Checks   []string   `json:"checks,omitempty"` // checks done, as recorded in the scan protocol
 }
 
 // ArchivePDFInput makes the archival rendition of a born-digital PDF: kept
