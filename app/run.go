@@ -1,11 +1,13 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -15,6 +17,8 @@ import (
 	"github.com/aktenfluss/aktenfluss/internal/intake"
 	"github.com/aktenfluss/aktenfluss/internal/ocr"
 	"github.com/aktenfluss/aktenfluss/internal/pageimage"
+	"github.com/aktenfluss/aktenfluss/internal/records"
+	"github.com/aktenfluss/aktenfluss/internal/routing"
 	"github.com/aktenfluss/aktenfluss/internal/web"
 	"github.com/aktenfluss/aktenfluss/workflows"
 )
@@ -57,10 +61,47 @@ func Run(ctx context.Context, d *Deps, roles []config.Role, opts RunOptions) err
 	return err
 }
 
+// RoutingActivities builds the extraction and routing activities from the
+// configuration: the rules file (or the built-in example rules) and the
+// file-number layout.
+func (d *Deps) RoutingActivities() (*activities.Routing, error) {
+	rules, err := LoadRoutingRules(d.Cfg.Records.RoutingRules)
+	if err != nil {
+		return nil, err
+	}
+	numbers, err := records.NewFileNumberFormat(d.Cfg.Records.FileNumberLayout)
+	if err != nil {
+		return nil, fmt.Errorf("config records.file_number_layout: %w", err)
+	}
+	return &activities.Routing{Store: d.Store, Blobs: d.Blobs, Rules: rules, Numbers: numbers,
+		TaskPolicy: workflows.TaskPolicy{RemindAfter: d.Cfg.Records.TaskRemindAfter, EscalateAfter: d.Cfg.Records.TaskEscalateAfter}}, nil
+}
+
+// LoadRoutingRules reads the rules file, or returns the built-in example
+// rules when path is empty.
+func LoadRoutingRules(path string) (*routing.Rules, error) {
+	raw := routing.Example()
+	if path != "" {
+		var err error
+		if raw, err = os.ReadFile(path); err != nil {
+			return nil, fmt.Errorf("routing rules: %w", err)
+		}
+	}
+	rules, err := routing.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("routing rules %s: %w", cmp.Or(path, "(built-in example)"), err)
+	}
+	return rules, nil
+}
+
 func (d *Deps) runWorker(ctx context.Context) error {
 	acts := &activities.Inbound{Objects: activities.JetStreamObjects{JS: d.JS, Bucket: intake.ObjectBucket}, Blobs: d.Blobs, Registry: d.Store, Quarantined: d.Store}
 	inv := &activities.EInvoices{Blobs: d.Blobs, Registry: d.Store, Outbound: activities.JetStreamOutbound{JS: d.JS}}
-	w := NewInboundWorker(d.Temporal, acts, inv)
+	rt, err := d.RoutingActivities()
+	if err != nil {
+		return err
+	}
+	w := NewInboundWorker(d.Temporal, acts, inv, rt)
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start inbound worker: %w", err)
 	}

@@ -69,7 +69,7 @@ func temporalTLS(cfg config.TLSConfig) (*tls.Config, error) {
 
 // NewInboundWorker registers InboundDocument and its activities on the
 // inbound task queue: the bookkeeping steps and the e-invoice steps.
-func NewInboundWorker(c client.Client, acts *activities.Inbound, inv *activities.EInvoices) worker.Worker {
+func NewInboundWorker(c client.Client, acts *activities.Inbound, inv *activities.EInvoices, rt *activities.Routing) worker.Worker {
 	w := worker.New(c, workflows.TaskQueueInbound, worker.Options{})
 	w.RegisterWorkflowWithOptions(workflows.InboundDocument, workflow.RegisterOptions{Name: workflows.InboundDocumentName})
 	registerActivity(w, acts.StoreOriginal, workflows.ActivityStoreOriginal)
@@ -79,6 +79,10 @@ func NewInboundWorker(c client.Client, acts *activities.Inbound, inv *activities
 	registerActivity(w, acts.Quarantine, workflows.ActivityQuarantine)
 	registerActivity(w, inv.CheckEInvoice, workflows.ActivityCheckEInvoice)
 	registerActivity(w, inv.ReturnInvoiceToSender, workflows.ActivityReturnInvoice)
+	registerActivity(w, rt.Extract, workflows.ActivityExtract)
+	registerActivity(w, rt.Route, workflows.ActivityRoute)
+	registerActivity(w, rt.AddTriage, workflows.ActivityAddTriage)
+	registerActivity(w, rt.ApplyRouting, workflows.ActivityApplyRouting)
 	return w
 }
 

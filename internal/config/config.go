@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/aktenfluss/aktenfluss/internal/records"
 )
 
 // Config is the whole configuration. Field comments name the environment
@@ -29,7 +31,23 @@ type Config struct {
 	Blob     BlobConfig     `yaml:"blob"`
 	Intake   IntakeConfig   `yaml:"intake"`
 	OCR      OCRConfig      `yaml:"ocr"`
+	Records  RecordsConfig  `yaml:"records"`
 	Log      LogConfig      `yaml:"log"`
+}
+
+// RecordsConfig shapes the E-Akte: file numbers, routing and task deadlines.
+type RecordsConfig struct {
+	// FileNumberLayout is the Aktenzeichen layout (AKTENFLUSS_FILE_NUMBER_LAYOUT),
+	// default "{code}-{seq:4}/{year}", e.g. 60.10.02-0017/2026.
+	FileNumberLayout string `yaml:"file_number_layout"`
+	// RoutingRules is the path of the routing rules YAML
+	// (AKTENFLUSS_ROUTING_RULES); empty means the built-in example rules.
+	RoutingRules string `yaml:"routing_rules"`
+	// TaskRemindAfter and TaskEscalateAfter are the clerk-task deadlines
+	// (AKTENFLUSS_TASK_REMIND_AFTER, AKTENFLUSS_TASK_ESCALATE_AFTER), from
+	// assignment or claim; default 72h and 120h.
+	TaskRemindAfter   time.Duration `yaml:"task_remind_after"`
+	TaskEscalateAfter time.Duration `yaml:"task_escalate_after"`
 }
 
 // OCRConfig tunes the OCR worker.
@@ -106,6 +124,7 @@ func Defaults() Config {
 		Temporal: TemporalConfig{Namespace: "default"},
 		Intake:   IntakeConfig{MaxBytes: 200 << 20, MaxDeliver: 10, AckWait: 30 * time.Second, Concurrency: 8},
 		OCR:      OCRConfig{Languages: "deu+eng", Jobs: runtime.NumCPU()},
+		Records:  RecordsConfig{FileNumberLayout: "{code}-{seq:4}/{year}", TaskRemindAfter: 72 * time.Hour, TaskEscalateAfter: 120 * time.Hour},
 		Log:      LogConfig{Level: "info"},
 	}
 }
@@ -143,6 +162,16 @@ func (c *Config) settings() []envSetting {
 				return errors.New("must be a whole number")
 			}
 			*p = n
+			return nil
+		}
+	}
+	dur := func(p *time.Duration) func(string) error {
+		return func(v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				return errors.New("must be a duration such as 72h")
+			}
+			*p = d
 			return nil
 		}
 	}
@@ -188,6 +217,10 @@ func (c *Config) settings() []envSetting {
 		{"AKTENFLUSS_INTAKE_CONCURRENCY", "intake.concurrency", num(&c.Intake.Concurrency)},
 		{"AKTENFLUSS_OCR_LANGUAGES", "ocr.languages", str(&c.OCR.Languages)},
 		{"AKTENFLUSS_OCR_JOBS", "ocr.jobs", num(&c.OCR.Jobs)},
+		{"AKTENFLUSS_FILE_NUMBER_LAYOUT", "records.file_number_layout", str(&c.Records.FileNumberLayout)},
+		{"AKTENFLUSS_ROUTING_RULES", "records.routing_rules", str(&c.Records.RoutingRules)},
+		{"AKTENFLUSS_TASK_REMIND_AFTER", "records.task_remind_after", dur(&c.Records.TaskRemindAfter)},
+		{"AKTENFLUSS_TASK_ESCALATE_AFTER", "records.task_escalate_after", dur(&c.Records.TaskEscalateAfter)},
 		{"AKTENFLUSS_LOG_LEVEL", "log.level", str(&c.Log.Level)},
 	}
 }
@@ -348,6 +381,12 @@ func (c *Config) validateCommon() []error {
 	}
 	if !validLanguages(c.OCR.Languages) {
 		errs = append(errs, c.bad("ocr.languages", "must be Tesseract language codes joined by +, e.g. deu+eng"))
+	}
+	if _, err := records.NewFileNumberFormat(c.Records.FileNumberLayout); err != nil {
+		errs = append(errs, c.bad("records.file_number_layout", err.Error()))
+	}
+	if c.Records.TaskRemindAfter <= 0 || c.Records.TaskEscalateAfter <= c.Records.TaskRemindAfter {
+		errs = append(errs, c.bad("records.task_escalate_after", "reminder and escalation must be positive, the escalation after the reminder"))
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
