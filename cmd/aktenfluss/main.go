@@ -31,6 +31,20 @@ Aufruf / usage:
   aktenfluss einvoice inspect FILE [--json]                 E-Rechnung (XML oder hybrides PDF) lesen und prüfen
   aktenfluss invoices list [--status S --duplicates --leitweg-id ID] | show ID
                                                             Rechnungen: Prüfergebnis, Rücksendung, Dubletten
+  aktenfluss fileplan import FILE.yaml|FILE.csv | --sample | export [--format csv] | show [CODE]
+                                                            Aktenplan
+  aktenfluss units import FILE.yaml | show | absent USER VON BIS | present ID
+                                                            Organisationseinheiten, Vertretungen, Abwesenheiten
+  aktenfluss files list [--plan C --unit U --status open|closed] | show AZ
+  aktenfluss files create --plan CODE --title T --as USER | close AZ --as USER
+                                                            Akten anlegen, ansehen, schließen (zdA)
+  aktenfluss triage list [--all] | decide ID --as USER [--file AZ | --open CODE] [--assign U] [--approve U]
+                                                            Dokumente, die die Regeln nicht sicher zuordnen
+  aktenfluss tasks list [--unit U --assignee USER --status S] | claim|done ID --as USER
+  aktenfluss tasks forward ID --to UNIT [--user X] --as USER | followup ID --on DATUM --as USER
+                                                            Aufgaben (Posteingang der Einheiten, Wiedervorlage)
+  aktenfluss search WÖRTER… (--as USER | --all) [--type T --unit U --file AZ --sender S --from D --to D]
+                                                            Volltextsuche
   aktenfluss migrate                                        Datenbankschema anlegen/aktualisieren
   aktenfluss bench intake [-n N] [--rate R]                 Durchsatz und Latenz der Erfassung messen
   aktenfluss bench ocr --corpus DIR                         OCR/PDF-A gegen ocrmypdf messen
@@ -93,6 +107,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdEInvoice(ctx, rest, stdout, stderr)
 	case "invoices":
 		return cmdInvoices(ctx, rest, stdout, stderr)
+	case "fileplan":
+		return cmdFilePlan(ctx, rest, stdout, stderr)
+	case "files":
+		return cmdFiles(ctx, rest, stdout, stderr)
+	case "units":
+		return cmdUnits(ctx, rest, stdout, stderr)
+	case "triage":
+		return cmdTriage(ctx, rest, stdout, stderr)
+	case "tasks":
+		return cmdTasks(ctx, rest, stdout, stderr)
+	case "search":
+		return cmdSearch(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
