@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"math/big"
 	"regexp"
 	"strings"
 	"unicode"
@@ -80,6 +81,8 @@ var (
 	stampWords     = regexp.MustCompile(`(?i)\b(?:eingegangen|eingang|posteingang|erhalten|received)\b`)
 	refValueToken  = regexp.MustCompile(`^[\p{L}\p{N}][\p{L}\p{N}./\-–_]*[\p{L}\p{N}]$`)
 	shortPrefix    = regexp.MustCompile(`^\p{Lu}{1,4}$`)
+	spacedSepA     = regexp.MustCompile(`([\p{L}\p{N}])\s*([./\-–])\s+(\p{N})`)
+	spacedSepB     = regexp.MustCompile(`([\p{L}\p{N}])\s+([./\-–])\s*(\p{N})`)
 	phoneLike      = regexp.MustCompile(`^\+?[0-9][0-9 /\-]{5,}$`)
 	plzCity        = regexp.MustCompile(`^(\d{5})\s+(\p{L}[\p{L}\s.()\-/]*\p{L}\)?)`)
 	streetPart     = regexp.MustCompile(`^\p{L}[\p{L}\p{N}\s.\-'’]*?\s?\d{1,4}\s?[a-zA-Z]?(?:\s?[-–/]\s?\d{1,4}[a-zA-Z]?)?$`)
@@ -117,9 +120,17 @@ func valueAfter(text string, end int) string {
 // token with a digit, with a short upper-case prefix token ("BA 12/24",
 // "III 2-17") kept.
 func refValue(v string) string {
-	toks := strings.Fields(v)
+	// OCR puts spaces around separators in small print: "BA-84. 13- 4392/24".
+	v = spacedSepA.ReplaceAllString(v, "$1$2$3")
+	v = spacedSepB.ReplaceAllString(v, "$1$2$3")
+	var toks []string
+	for _, t := range strings.Fields(v) {
+		if isWordish(t) {
+			toks = append(toks, t)
+		}
+	}
 	for i, t := range toks {
-		t = strings.TrimRight(t, ",;:)]")
+		t = strings.TrimRight(t, ",;:)].")
 		t = strings.TrimLeft(t, "([")
 		if !strings.ContainsFunc(t, unicode.IsDigit) {
 			if i >= 1 {
@@ -170,18 +181,17 @@ func (d *doc) findReferences(r *Result) {
 					v = ""
 				}
 			}
-			if v != "" && !isTheirRef(d, v) {
+			if v != "" {
 				add(normLabel(label), v)
 			}
 		}
 	}
-	for i, l := range d.lines {
+	for _, l := range d.lines {
 		for _, m := range theirRefLabel.FindAllStringIndex(l.text, -1) {
 			v := refValue(valueAfter(l.text, m[1]))
 			if v != "" && r.SenderReference == "" {
 				r.SenderReference = v
 			}
-			_ = i
 		}
 	}
 	if r.SenderReference != "" {
@@ -203,9 +213,6 @@ func (d *doc) findReferences(r *Result) {
 		r.References = nil
 	}
 }
-
-// isTheirRef: placeholder for values that are the sender's own.
-func isTheirRef(d *doc, v string) bool { return false }
 
 func normLabel(l string) string {
 	l = strings.Join(strings.Fields(l), " ")
@@ -315,7 +322,7 @@ func (d *doc) findSubject(r *Result) {
 	for _, l := range d.lines[from:to] {
 		parts = append(parts, l.text)
 	}
-	r.Subject = cleanJoin(parts)
+	r.Subject = cleanSubject(cleanJoin(parts))
 	d.subjFrom, d.subjTo = from, to
 }
 
@@ -326,11 +333,21 @@ func headerLine(l line) bool {
 		return true
 	}
 	t := l.text
-	if dateLabel.MatchString(t) || ourRefLabel.MatchString(t) && !strings.Contains(t, "(") || theirRefLabel.MatchString(t) ||
-		invoiceLabel.MatchString(t) || plzCity.MatchString(t) || placeDate(t) != "" || strings.Contains(strings.ToLower(t), "telefon") {
-		return true
-	}
-	return false
+	return headerLabel.MatchString(t) || plzCity.MatchString(t) || placeDate(t) != ""
+}
+
+// headerLabel matches a line that starts with a label of the information
+// block or reference line.
+var headerLabel = regexp.MustCompile(`(?i)^\W{0,2}(?:[il1]hre?\s+\p{L}+\.?|unsere?\s+\p{L}+\.?|meine?\s+\p{L}+\.?|aktenzeichen|az\.?|gz\.?|geschäftszeichen|datum|telefon|tel\.|telefax|fax|e-?mail|durchwahl|ansprechpartner\w*|sachbearbeit\w*|rechnungs?\s*-?\s*n\w*\.?|rechnungsdatum|kunden\s*-?\s*n\w*\.?|steuernummer|ust\.?\s*-?\s*id\w*\.?|leitweg\s*-?\s*id)\s*:`)
+
+// cleanSubject trims specks OCR reads at the ends of a line: quotes,
+// dashes, a trailing full stop.
+func cleanSubject(s string) string {
+	s = strings.TrimLeftFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	s = strings.TrimRightFunc(s, func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != ')' && r != '?' && r != '!'
+	})
+	return s
 }
 
 func cleanJoin(parts []string) string {
@@ -457,7 +474,7 @@ var (
 		regexp.MustCompile(`(?i)\b(?:gesamtbetrag|rechnungsbetrag|zahlbetrag|endbetrag|zu\s+zahlen(?:der\s+betrag)?|zahlungsbetrag|gesamtsumme|rechnungssumme|gesamt\s*\(brutto\)|summe\s+brutto|bruttobetrag|gesamtforderung|offener\s+betrag|offene\s+forderung|ausstehender\s+betrag|forderungsbetrag)\b`),
 		regexp.MustCompile(`(?i)\b(?:brutto|summe|gesamt|betrag|total)\b`),
 	}
-	moneyPattern = regexp.MustCompile(`(?:(EUR|€)\s?)?(-?\d{1,3}(?:[.'’ ]\d{3})+|-?\d{1,9})\s?[,.]\s?(\d{2})\b\s?(EUR|€|Euro)?`)
+	moneyPattern = regexp.MustCompile(`(?:(EUR|€)\s?)?(-?\d{1,3}(?:[.'’]\s?\d{3}|\s\d{3})+|-?\d{1,9})\s?[,.]\s?(\d{2})\b\s?(EUR|€|Euro)?`)
 )
 
 func (d *doc) findAmount(r *Result) {
@@ -503,6 +520,62 @@ func (d *doc) findAmount(r *Result) {
 		r.Currency = cur[best]
 		return
 	}
+	d.amountFromParts(r)
+}
+
+var (
+	netLabel = regexp.MustCompile(`(?i)\b(?:nettobetrag|netto(?:summe)?|summe\s+netto|zwischensumme)\b`)
+	vatLabel = regexp.MustCompile(`(?i)\b(?:zzgl\.?|zuzüglich|\+)?\s*(?:ust|mwst|umsatzsteuer|mehrwertsteuer)\b[^\t]*`)
+)
+
+// amountFromParts adds net amount and VAT when the total itself is
+// unreadable but both parts are printed; only when each is found exactly
+// once, so a multi-rate invoice is left alone.
+func (d *doc) amountFromParts(r *Result) {
+	net, netCur := d.uniqueAmount(netLabel)
+	vat, _ := d.uniqueAmount(vatLabel)
+	if net == "" || vat == "" {
+		return
+	}
+	a, ok1 := new(big.Rat).SetString(net)
+	b, ok2 := new(big.Rat).SetString(vat)
+	if !ok1 || !ok2 {
+		return
+	}
+	r.Amount = new(big.Rat).Add(a, b).FloatString(2)
+	r.Currency = netCur
+	r.Warnings = append(r.Warnings, "amount computed from net amount and VAT: total unreadable")
+}
+
+func (d *doc) uniqueAmount(lab *regexp.Regexp) (string, string) {
+	var vals []string
+	cur := ""
+	for _, l := range d.lines {
+		m := lab.FindStringIndex(l.text)
+		if m == nil {
+			continue
+		}
+		segs := l.segs
+		// The amount is the last money value on the line: after the
+		// label and its rate ("zzgl. USt 19 %").
+		last := ""
+		for _, s := range segs {
+			for _, mm := range moneyPattern.FindAllStringSubmatch(s, -1) {
+				intPart := strings.NewReplacer(".", "", "'", "", "’", "", " ", "").Replace(mm[2])
+				last = decimalText(intPart + "." + mm[3])
+				if mm[1] != "" || mm[4] != "" {
+					cur = "EUR"
+				}
+			}
+		}
+		if last != "" {
+			vals = append(vals, last)
+		}
+	}
+	if len(vals) != 1 {
+		return "", ""
+	}
+	return vals[0], cur
 }
 
 func (d *doc) findInvoiceNumber(r *Result) {

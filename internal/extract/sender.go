@@ -1,6 +1,8 @@
 package extract
 
 import (
+	"regexp"
+	"sort"
 	"strings"
 	"unicode"
 )
@@ -45,6 +47,8 @@ func structuredParty(s string) (name, street, city string, ok bool) {
 }
 
 // cleanName trims OCR specks and stray punctuation from the ends of a name.
+var lostSpace = regexp.MustCompile(`\b(\p{L}{2,})\.(\p{Lu}\p{L})`)
+
 func cleanName(s string) string {
 	f := strings.Fields(strings.ReplaceAll(s, "\t", " "))
 	for len(f) > 0 && !isWordish(f[0]) {
@@ -56,32 +60,64 @@ func cleanName(s string) string {
 	s = strings.Join(f, " ")
 	s = strings.TrimLeftFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
 	s = strings.TrimRight(s, " ,;:|_-–—·")
+	// A speck read as a full stop after the last word: "GmbH." (but not
+	// the dot of an abbreviation: "e.K.", "Co.").
+	if i := strings.LastIndexByte(s, ' '); strings.HasSuffix(s, ".") {
+		last := s[i+1 : len(s)-1]
+		if len([]rune(last)) >= 3 && !strings.Contains(last, ".") {
+			s = strings.TrimSuffix(s, ".")
+		}
+	}
+	// "Co.KG": a lost space after an abbreviation's dot.
+	s = lostSpace.ReplaceAllString(s, "$1. $2")
 	return s
 }
 
+// labelWords end a city that OCR glued to the information block beside
+// the return line ("10115 Berlin Unser Zeichen:").
+var labelWords = regexp.MustCompile(`(?i)\s+(?:[il1]hre?|unsere?|aktenzeichen|az\.|datum|telefon|rechnungs\p{L}*|kunden\p{L}*)\b.*$`)
+
+type addrVote struct {
+	street, city string
+	votes        int
+	rank         int // lower: read from larger print
+}
+
 func (d *doc) findSender(r *Result) {
-	var sName, sAddr string
-	var contactAddr string
-	structured := false
-	for i, l := range d.lines {
-		if l.page > 0 && structured {
-			break
+	var names []string
+	var addrs []*addrVote
+	vote := func(street, city string, rank int) {
+		city = labelWords.ReplaceAllString(city, "")
+		for _, a := range addrs {
+			switch {
+			case sameAddrPart(a.street, street) && sameAddrPart(a.city, city):
+			case strings.HasSuffix(normName(a.street), " "+normName(street)) && sameAddrPart(a.city, city):
+				// A separator lost before the street glued a word of the
+				// name to it; the shorter reading is the street.
+				a.street = street
+			case strings.HasSuffix(normName(street), " "+normName(a.street)) && sameAddrPart(a.city, city):
+			default:
+				continue
+			}
+			a.votes++
+			a.rank = min(a.rank, rank)
+			return
 		}
+		addrs = append(addrs, &addrVote{street: street, city: city, votes: 1, rank: rank})
+	}
+	for _, l := range d.lines {
 		seg := l.segs[0]
 		name, street, city, ok := structuredParty(seg)
 		if !ok {
 			continue
 		}
 		if name == "" {
-			if contactAddr == "" {
-				contactAddr = street + ", " + city
-			}
+			// The letterhead's contact line: street · PLZ city · phone.
+			vote(street, city, 0)
 			continue
 		}
-		if !structured {
-			sName, sAddr, structured = name, street+", "+city, true
-		}
-		_ = i
+		names = append(names, name)
+		vote(street, city, 1)
 	}
 	top := ""
 	for _, l := range d.lines {
@@ -100,21 +136,33 @@ func (d *doc) findSender(r *Result) {
 		}
 		break
 	}
+	sName := ""
+	if len(names) > 0 {
+		sName = names[0]
+	}
 	switch {
 	case sName == "":
 		r.Sender.Name = top
-	case top != "" && similar(top, sName):
+	case top != "" && (similar(top, sName) || strings.HasPrefix(normName(top), normName(sName)) ||
+		strings.HasPrefix(normName(sName), normName(top))):
 		// The letterhead is set large and reads better than the small
-		// return line.
+		// return line; when one is cut short, it is the return line.
 		r.Sender.Name = top
 	default:
 		r.Sender.Name = sName
 	}
-	r.Sender.Address = sAddr
-	if r.Sender.Address == "" {
-		r.Sender.Address = contactAddr
+	sort.SliceStable(addrs, func(i, j int) bool {
+		if addrs[i].votes != addrs[j].votes {
+			return addrs[i].votes > addrs[j].votes
+		}
+		return addrs[i].rank < addrs[j].rank
+	})
+	if len(addrs) > 0 {
+		r.Sender.Address = addrs[0].street + ", " + addrs[0].city
 	}
 }
+
+func sameAddrPart(a, b string) bool { return normName(a) == normName(b) }
 
 // similar reports whether a and b are the same name up to a few OCR
 // errors.
