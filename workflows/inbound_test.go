@@ -32,11 +32,13 @@ func newEnv(t *testing.T) *testsuite.TestWorkflowEnvironment {
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
 	env.RegisterWorkflowWithOptions(InboundDocument, workflow.RegisterOptions{Name: InboundDocumentName})
+	registerRoutingDefaults(env)
 	return env
 }
 
+// register adds an activity; a test may replace one newEnv registered.
 func register(env *testsuite.TestWorkflowEnvironment, name string, fn any) {
-	env.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name})
+	env.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name, DisableAlreadyRegisteredCheck: true})
 }
 
 func TestInboundRegistersAndClassifies(t *testing.T) {
