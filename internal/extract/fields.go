@@ -64,7 +64,7 @@ func (d *doc) head() int {
 	for n < len(d.lines) && d.lines[n].page == 0 {
 		n++
 	}
-	return max(1, n*2/5)
+	return min(len(d.lines), max(1, n*2/5))
 }
 
 var (
@@ -471,7 +471,12 @@ func (d *doc) findIBANs(r *Result) {
 var (
 	// Labels of the total payable, most specific first.
 	amountLabels = []*regexp.Regexp{
-		regexp.MustCompile(`(?i)\b(?:gesamtbetrag|rechnungsbetrag|zahlbetrag|endbetrag|zu\s+zahlen(?:der\s+betrag)?|zahlungsbetrag|gesamtsumme|rechnungssumme|gesamt\s*\(brutto\)|summe\s+brutto|bruttobetrag|gesamtforderung|offener\s+betrag|offene\s+forderung|ausstehender\s+betrag|forderungsbetrag)\b`),
+		// What is to be paid, dunning fees included.
+		regexp.MustCompile(`(?i)\b(?:(?:noch\s+)?zu\s+zahlen(?:der\s+(?:gesamt)?betrag)?|zahlbetrag|zahlungsbetrag|gesamtforderung)\b`),
+		// The invoice total.
+		regexp.MustCompile(`(?i)\b(?:gesamtbetrag|rechnungsbetrag|endbetrag|gesamtsumme|rechnungssumme|gesamt\s*\(brutto\)|summe\s+brutto|bruttobetrag)\b`),
+		// The open principal of a reminder.
+		regexp.MustCompile(`(?i)\b(?:offener\s+betrag|offene\s+forderung|ausstehender\s+betrag|forderungsbetrag|rückstand)\b`),
 		regexp.MustCompile(`(?i)\b(?:brutto|summe|gesamt|betrag|total)\b`),
 	}
 	moneyPattern = regexp.MustCompile(`(?:(EUR|€)\s?)?(-?\d{1,3}(?:[.'’]\s?\d{3}|\s\d{3})+|-?\d{1,9})\s?[,.]\s?(\d{2})\b\s?(EUR|€|Euro)?`)

@@ -49,27 +49,37 @@ func fileCandidates(v string) []string {
 	return out
 }
 
-// digitConfusions maps O to 0 and l, I to 1 where the character stands
-// among digits: both neighbours are digits or separators and at least
-// one is a digit. Letters in a letter run ("BA-", "KÄ-") stay.
+// digitConfusions maps O to 0 and l, I to 1 where they stand among
+// digits: a run of such characters bounded by digits or separators, with
+// a digit on at least one side. Letters in a letter run ("BA-", "lb-")
+// stay.
 func digitConfusions(s string) string {
 	rs := []rune(s)
+	confusable := func(r rune) bool { return r == 'O' || r == 'o' || r == 'l' || r == 'I' }
 	isDigit := func(i int) bool { return i >= 0 && i < len(rs) && rs[i] >= '0' && rs[i] <= '9' }
 	isSep := func(i int) bool { return i < 0 || i >= len(rs) || strings.ContainsRune("./-_ ", rs[i]) }
 	out := make([]rune, len(rs))
 	copy(out, rs)
-	for i, r := range rs {
-		if r != 'O' && r != 'o' && r != 'l' && r != 'I' {
+	for i := 0; i < len(rs); {
+		if !confusable(rs[i]) {
+			i++
 			continue
 		}
-		if !(isDigit(i-1) || isDigit(i+1)) || !(isDigit(i-1) || isSep(i-1)) || !(isDigit(i+1) || isSep(i+1)) {
-			continue
+		j := i
+		for j < len(rs) && confusable(rs[j]) {
+			j++
 		}
-		if r == 'O' || r == 'o' {
-			out[i] = '0'
-		} else {
-			out[i] = '1'
+		left, right := i-1, j
+		if (isDigit(left) || isSep(left)) && (isDigit(right) || isSep(right)) && (isDigit(left) || isDigit(right)) {
+			for k := i; k < j; k++ {
+				if rs[k] == 'O' || rs[k] == 'o' {
+					out[k] = '0'
+				} else {
+					out[k] = '1'
+				}
+			}
 		}
+		i = j
 	}
 	return string(out)
 }
