@@ -33,7 +33,7 @@ func Samples() []Sample {
 	return []Sample{
 		{"Antrag-Baugenehmigung.pdf", records.SourceEmail, TextPDF(
 			"Stadt Musterstadt - Bauordnungsamt",
-			"Ihr Zeichen: 63.01.02-0017/2026",
+			"Ihr Zeichen: 63.01.02-0001/2026",
 			"Antrag auf Baugenehmigung fuer ein Einfamilienhaus",
 			"Mit freundlichen Grüßen, Erika Mustermann")},
 		{"Scan-Widerspruch.pdf", records.SourceMailroom, ScanPDF(widerspruch, 7)},
@@ -48,15 +48,23 @@ func Samples() []Sample {
 	}
 }
 
-// FeedSamples publishes the samples into the dev stack described by info.
+// FeedSamples gives the dev stack described by info the demo file plan,
+// organisation and first file (SeedDemo), then publishes the samples.
 func FeedSamples(ctx context.Context, info DevInfo) (int, error) {
 	cfg := config.Defaults()
 	info.Apply(&cfg)
-	d, err := Connect(ctx, cfg, discardLogger(), Needs{NATS: true})
+	d, err := Connect(ctx, cfg, discardLogger(), Needs{NATS: true, Store: true})
 	if err != nil {
 		return 0, err
 	}
 	defer d.Close()
+	numbers, err := records.NewFileNumberFormat(cfg.Records.FileNumberLayout)
+	if err != nil {
+		return 0, err
+	}
+	if _, err := SeedDemo(ctx, d.Store, numbers); err != nil {
+		return 0, fmt.Errorf("demo file plan and organisation: %w", err)
+	}
 	pub := d.Publisher()
 	proto := &records.ScanProtocol{Operator: "poststelle-1", Station: "scan-01", Profile: "A4-300dpi-grau", DPI: 300}
 	n := 0
@@ -201,7 +209,7 @@ var widerspruch = []string{
 	"Rathausplatz 1",
 	"12345 Musterstadt",
 	"",
-	"Ihr Zeichen: 63.01.02-0017/2026                 Musterstadt, 3. November 2026",
+	"Ihr Zeichen: 63.01.02-0001/2026                 Musterstadt, 3. November 2026",
 	"",
 	"Widerspruch gegen den Bescheid vom 20. Oktober 2026",
 	"",
