@@ -33,6 +33,8 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return benchOCR(ctx, args[1:], stdout, stderr)
 		case "einvoice":
 			return benchEInvoice(ctx, args[1:], stdout, stderr)
+		case "extract":
+			return benchExtract(ctx, args[1:], stdout, stderr)
 		}
 	}
 	return usageError{"bench: intake, ocr or einvoice?"}
