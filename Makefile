@@ -15,7 +15,7 @@ WORKFLOWCHECK_VERSION := v0.6.0
 SHARED    ?= ../shared
 CORPUS    ?= .bench/scancorpus
 
-.PHONY: all build deps demo test test-short lint bench bench-intake bench-ocr bench-einvoice scancorpus record-histories clean
+.PHONY: all build deps demo test test-short lint bench bench-intake bench-ocr bench-einvoice bench-extract scancorpus record-histories clean
 
 all: build
 
@@ -55,7 +55,7 @@ lint: $(BIN)/staticcheck $(BIN)/workflowcheck
 
 # Intake throughput, latency and memory of `aktenfluss dev` (issue 2 targets:
 # ≥ 30 documents/s, p95 < 2 s, RSS < 1 GiB on 2 cores).
-bench: bench-intake bench-ocr bench-einvoice
+bench: bench-intake bench-ocr bench-einvoice bench-extract
 
 # A burst shows the ceiling; a paced run at the target rate shows latency.
 bench-einvoice: build
@@ -77,6 +77,11 @@ $(CORPUS)/manifest.json:
 bench-ocr: build $(CORPUS)/manifest.json
 	./scripts/install-bench-deps.sh
 	$(BIN)/aktenfluss bench ocr --corpus $(CORPUS) --gate $(SHARED)/tools/pdfacheck/pdfacheck.py
+
+# Classification and field extraction on OCR of the scan corpus and on its
+# exact texts: per-field recall/precision, documents/s without OCR.
+bench-extract: build $(CORPUS)/manifest.json
+	$(BIN)/aktenfluss bench extract --corpus $(CORPUS)
 
 # Re-record the Temporal histories the replay tests use, from a real server.
 record-histories:
