@@ -58,6 +58,11 @@ lint: $(BIN)/staticcheck $(BIN)/workflowcheck
 bench: bench-intake bench-ocr bench-einvoice bench-extract
 
 # A burst shows the ceiling; a paced run at the target rate shows latency.
+# Full-text search over 100,000 synthetic letters, SQLite and PostgreSQL
+# (a throwaway schema in DATABASE_URL's database, or the local test one).
+bench-search: build
+	$(BIN)/aktenfluss bench search --backend both --docs 100000 --queries 500 $(if $(DATABASE_URL),--dsn "$(DATABASE_URL)")
+
 bench-einvoice: build
 	$(BIN)/aktenfluss bench einvoice --corpus $(SHARED)/corpus/einvoice --render
 

@@ -35,9 +35,11 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return benchEInvoice(ctx, args[1:], stdout, stderr)
 		case "extract":
 			return benchExtract(ctx, args[1:], stdout, stderr)
+		case "search":
+			return benchSearch(ctx, args[1:], stdout, stderr)
 		}
 	}
-	return usageError{"bench: intake, ocr or einvoice?"}
+	return usageError{"bench: intake, ocr, einvoice or search?"}
 }
 
 // benchIntake starts `aktenfluss dev` as a child process on a fresh data
