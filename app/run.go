@@ -105,8 +105,14 @@ func (d *Deps) runWorker(ctx context.Context) error {
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start inbound worker: %w", err)
 	}
-	d.Log.Info("worker started", "task_queue", "inbound")
+	tw := NewTasksWorker(d.Temporal, &activities.Tasks{Store: d.Store, Outbound: activities.JetStreamOutbound{JS: d.JS}})
+	if err := tw.Start(); err != nil {
+		w.Stop()
+		return fmt.Errorf("start tasks worker: %w", err)
+	}
+	d.Log.Info("worker started", "task_queues", []string{workflows.TaskQueueInbound, workflows.TaskQueueTasks})
 	<-ctx.Done()
+	tw.Stop()
 	w.Stop()
 	d.Log.Info("worker stopped")
 	return nil

@@ -86,6 +86,18 @@ func NewInboundWorker(c client.Client, acts *activities.Inbound, inv *activities
 	return w
 }
 
+// NewTasksWorker registers ClerkTask and its activities on the tasks task
+// queue.
+func NewTasksWorker(c client.Client, acts *activities.Tasks) worker.Worker {
+	w := worker.New(c, workflows.TaskQueueTasks, worker.Options{})
+	w.RegisterWorkflowWithOptions(workflows.ClerkTask, workflow.RegisterOptions{Name: workflows.ClerkTaskName})
+	registerActivity(w, acts.SaveTask, workflows.ActivitySaveTask)
+	registerActivity(w, acts.LoadUnit, workflows.ActivityLoadUnit)
+	registerActivity(w, acts.ResolveEscalation, workflows.ActivityResolveTarget)
+	registerActivity(w, acts.NotifyTask, workflows.ActivityNotify)
+	return w
+}
+
 // NewOCRWorker registers the archive activities on the ocr task queue.
 func NewOCRWorker(c client.Client, acts *activities.Archive, slots int) worker.Worker {
 	w := worker.New(c, workflows.TaskQueueOCR, worker.Options{MaxConcurrentActivityExecutionSize: slots})
