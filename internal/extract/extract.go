@@ -38,7 +38,9 @@ type Party struct {
 }
 
 // Reference is a file number the sender quotes, with the label it stood
-// under ("Ihr Zeichen", "Az.", …).
+// under ("Ihr Zeichen", "Az.", …). Label is empty for a value found in
+// the value column of an information block whose label OCR could not
+// read; it is only reported when no labelled reference was found.
 type Reference struct {
 	Label string `json:"label"`
 	Value string `json:"value"`

@@ -139,6 +139,21 @@ func (d *doc) findSender(r *Result) {
 	sName := ""
 	if len(names) > 0 {
 		sName = names[0]
+		// Return line and footer both print the name; where they agree
+		// and the letterhead reads differently, two readings outvote one.
+		count := map[string]int{}
+		for _, n := range names {
+			count[normName(n)]++
+		}
+		for _, n := range names {
+			if count[normName(n)] > count[normName(sName)] {
+				sName = n
+			}
+		}
+		if top != "" && count[normName(sName)] >= 2 && count[normName(top)] == 0 && similar(top, sName) &&
+			normName(top) != normName(sName) {
+			top = sName
+		}
 	}
 	switch {
 	case sName == "":
