@@ -57,12 +57,12 @@ lint: $(BIN)/staticcheck $(BIN)/workflowcheck
 # ≥ 30 documents/s, p95 < 2 s, RSS < 1 GiB on 2 cores).
 bench: bench-intake bench-ocr bench-einvoice bench-extract
 
-# A burst shows the ceiling; a paced run at the target rate shows latency.
 # Full-text search over 100,000 synthetic letters, SQLite and PostgreSQL
 # (a throwaway schema in DATABASE_URL's database, or the local test one).
 bench-search: build
 	$(BIN)/aktenfluss bench search --backend both --docs 100000 --queries 500 $(if $(DATABASE_URL),--dsn "$(DATABASE_URL)")
 
+# A burst shows the ceiling; a paced run at the target rate shows latency.
 bench-einvoice: build
 	$(BIN)/aktenfluss bench einvoice --corpus $(SHARED)/corpus/einvoice --render
 

@@ -89,7 +89,7 @@ type EAkte interface {
 	// (bulk loads, reindexing).
 	IndexDocuments(ctx context.Context, docs []records.SearchDoc) error
 	// Search runs a full-text query with filters, limited to what the
-	// viewer may see, best match first.
+	// viewer may see, best match first (within SearchRankWindow).
 	Search(ctx context.Context, q SearchQuery) (SearchResult, error)
 }
 
@@ -141,6 +141,23 @@ type SearchHit struct {
 
 // SearchResult is a page of hits and the number of all matches.
 type SearchResult struct {
-	Hits  []SearchHit `json:"hits"`
-	Total int         `json:"total"`
+	Hits []SearchHit `json:"hits"`
+	// Total is the number of all matches, counted up to MaxSearchTotal:
+	// counting every one of 60,000 matches of a common word would cost
+	// more than the search. Capped says that there are more than Total.
+	Total  int  `json:"total"`
+	Capped bool `json:"capped,omitempty"`
 }
+
+// Search bounds its work so that a common word costs about as much as a
+// rare one (bench search: p95 under 100 ms at 100,000 documents).
+const (
+	// MaxSearchTotal is where Search stops counting matches.
+	MaxSearchTotal = 10000
+	// SearchRankWindow is how many matches are ranked: when more match,
+	// the most recently indexed SearchRankWindow (for letters, roughly the
+	// newest) are ranked and the rest is not. A query that matches that
+	// much is not selective; the newest relevant documents are the useful
+	// answer, and a further word narrows it.
+	SearchRankWindow = 1000
+)

@@ -195,7 +195,7 @@ func (s *sqlStore) search(ctx context.Context, q SearchQuery) (SearchResult, err
 // listByDate lists the documents matching the filters, newest first.
 func (s *sqlStore) listByDate(ctx context.Context, w where, limit, offset int) (SearchResult, error) {
 	res := SearchResult{Hits: []SearchHit{}}
-	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM search_docs d`+w.clause(), w.args...).Scan(&res.Total); err != nil {
+	if err := s.countCapped(ctx, `SELECT 1 FROM search_docs d`+w.clause(), w.args, &res); err != nil {
 		return res, err
 	}
 	if res.Total == 0 {
@@ -222,17 +222,55 @@ func scanSearchDoc(r rowScanner, id *int64, h *SearchHit, more ...any) error {
 	return r.Scan(append([]any{id, &h.DocumentSHA256, &h.Title, &h.Type, &h.Unit, &h.FileNumber, &h.Sender, &h.Date}, more...)...)
 }
 
+func (s *sqlStore) limits() (window, total int) {
+	window, total = SearchRankWindow, MaxSearchTotal
+	if s.rankWindow > 0 {
+		window = s.rankWindow
+	}
+	if s.totalCap > 0 {
+		total = s.totalCap
+	}
+	return window, total
+}
+
+// countCapped counts the rows of a query up to the cap.
+func (s *sqlStore) countCapped(ctx context.Context, query string, args []any, res *SearchResult) error {
+	_, limit := s.limits()
+	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM (`+query+` LIMIT `+strconv.Itoa(limit+1)+`) x`, args...).Scan(&res.Total)
+	if res.Total > limit {
+		res.Total, res.Capped = limit, true
+	}
+	return err
+}
+
+// The candidates are the newest matches (by rowid, descending, which FTS5
+// walks without sorting) up to the rank window; only they are ranked.
+// CROSS JOIN keeps the FTS table the outer loop: probing it per row of
+// search_docs would evaluate the MATCH once per document.
 func (s *sqlStore) searchSQLite(ctx context.Context, match string, w where, limit, offset int) (SearchResult, error) {
 	res := SearchResult{Hits: []SearchHit{}}
+	window, _ := s.limits()
+	window = max(window, offset+limit)
 	args := append([]any{match}, w.args...)
 	// The filters' placeholders move up by one behind the MATCH argument.
 	cond := renumber(w.and(), 1)
+	from := ` FROM search_fts CROSS JOIN search_docs d ON d.id = search_fts.rowid WHERE search_fts MATCH $1` + cond
+	if cond == "" {
+		if err := s.countCapped(ctx, `SELECT 1 FROM search_fts WHERE search_fts MATCH $1`, args, &res); err != nil {
+			return res, err
+		}
+	} else if err := s.countCapped(ctx, `SELECT 1`+from, args, &res); err != nil {
+		return res, err
+	}
+	if res.Total == 0 {
+		return res, nil
+	}
 	n := len(args)
 	rows, err := s.db.QueryContext(ctx, `
-		SELECT `+searchDocColumns+`, -search_fts.rank AS score, count(*) OVER () AS total
-		FROM search_fts JOIN search_docs d ON d.id = search_fts.rowid
-		WHERE search_fts MATCH $1`+cond+`
-		ORDER BY search_fts.rank, d.id DESC
+		SELECT id, document_sha256, title, type, unit, file_number, sender, date, -r FROM (
+			SELECT `+searchDocColumns+`, search_fts.rank AS r`+from+`
+			ORDER BY search_fts.rowid DESC LIMIT `+strconv.Itoa(window)+`
+		) c ORDER BY r, id DESC
 		LIMIT $`+strconv.Itoa(n+1)+` OFFSET $`+strconv.Itoa(n+2),
 		append(args, limit, offset)...)
 	if err != nil {
@@ -243,7 +281,7 @@ func (s *sqlStore) searchSQLite(ctx context.Context, match string, w where, limi
 	for rows.Next() {
 		var h SearchHit
 		var id int64
-		if err := scanSearchDoc(rows, &id, &h, &h.Rank, &res.Total); err != nil {
+		if err := scanSearchDoc(rows, &id, &h, &h.Rank); err != nil {
 			return res, err
 		}
 		ids = append(ids, id)
@@ -253,12 +291,6 @@ func (s *sqlStore) searchSQLite(ctx context.Context, match string, w where, limi
 		return res, err
 	}
 	rows.Close()
-	if len(res.Hits) == 0 && offset > 0 {
-		// Past the last page: the window counted nothing; count on its own.
-		err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM search_fts JOIN search_docs d ON d.id = search_fts.rowid
-			WHERE search_fts MATCH $1`+cond, args...).Scan(&res.Total)
-		return res, err
-	}
 	if len(ids) == 0 {
 		return res, nil
 	}
@@ -324,14 +356,24 @@ func (s *sqlStore) searchPostgres(ctx context.Context, text string, w where, lim
 	if len(text) > maxQueryText {
 		text = text[:maxQueryText]
 	}
+	window, _ := s.limits()
+	window = max(window, offset+limit)
 	args := append([]any{text}, w.args...)
 	cond := renumber(w.and(), 1)
+	from := ` FROM search_docs d, websearch_to_tsquery('german', $1) q WHERE d.tsv @@ q` + cond
+	if err := s.countCapped(ctx, `SELECT 1`+from, args, &res); err != nil {
+		return res, err
+	}
+	if res.Total == 0 {
+		return res, nil
+	}
+	// As on SQLite: the newest matches up to the rank window are ranked.
 	n := len(args)
 	rows, err := s.db.QueryContext(ctx, `
-		SELECT `+searchDocColumns+`, ts_rank_cd(d.tsv, q) AS score, count(*) OVER () AS total
-		FROM search_docs d, websearch_to_tsquery('german', $1) q
-		WHERE d.tsv @@ q`+cond+`
-		ORDER BY score DESC, d.id DESC
+		SELECT id, document_sha256, title, type, unit, file_number, sender, date, ts_rank_cd(tsv, q) AS score
+		FROM (SELECT `+searchDocColumns+`, d.tsv`+from+` ORDER BY d.id DESC LIMIT `+strconv.Itoa(window)+`) c,
+			websearch_to_tsquery('german', $1) q
+		ORDER BY score DESC, id DESC
 		LIMIT $`+strconv.Itoa(n+1)+` OFFSET $`+strconv.Itoa(n+2),
 		append(args, limit, offset)...)
 	if err != nil {
@@ -342,7 +384,7 @@ func (s *sqlStore) searchPostgres(ctx context.Context, text string, w where, lim
 	for rows.Next() {
 		var h SearchHit
 		var id int64
-		if err := scanSearchDoc(rows, &id, &h, &h.Rank, &res.Total); err != nil {
+		if err := scanSearchDoc(rows, &id, &h, &h.Rank); err != nil {
 			return res, err
 		}
 		ids = append(ids, id)
@@ -352,11 +394,6 @@ func (s *sqlStore) searchPostgres(ctx context.Context, text string, w where, lim
 		return res, err
 	}
 	rows.Close()
-	if len(res.Hits) == 0 && offset > 0 {
-		err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM search_docs d, websearch_to_tsquery('german', $1) q
-			WHERE d.tsv @@ q`+cond, args...).Scan(&res.Total)
-		return res, err
-	}
 	if len(ids) == 0 {
 		return res, nil
 	}

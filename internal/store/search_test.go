@@ -134,6 +134,19 @@ func testSearch(t *testing.T, b backend) {
 	res = search(SearchQuery{Viewer: all})
 	require.Equal(t, 4, res.Total)
 
+	// Bounded work: counting stops at the cap, only the newest matches
+	// (within the rank window) are ranked.
+	ss := s.(*sqlStore)
+	ss.rankWindow, ss.totalCap = 1, 2
+	res = search(SearchQuery{Text: "Grundsteuer OR Bauantrag OR Baugenehmigung", Viewer: all, Limit: 1})
+	require.Equal(t, 2, res.Total)
+	require.True(t, res.Capped)
+	require.Equal(t, []string{"s4"}, docKeys(res), "the most recently added match is ranked")
+	ss.rankWindow, ss.totalCap = 0, 0
+	res = search(SearchQuery{Text: "Grundsteuer OR Bauantrag OR Baugenehmigung", Viewer: all, Limit: 1})
+	require.Equal(t, 4, res.Total)
+	require.False(t, res.Capped)
+
 	_, err := s.Search(ctx, SearchQuery{Text: "x", From: "2026-13-01", Viewer: all})
 	require.ErrorIs(t, err, ErrInvalid)
 	require.ErrorIs(t, s.IndexDocument(ctx, records.SearchDoc{DocumentSHA256: "x"}), ErrInvalid)

@@ -47,6 +47,9 @@ type sqlStore struct {
 	// which stays as the guard against other processes.
 	writeSem chan struct{}
 	now      func() time.Time
+	// rankWindow and totalCap replace SearchRankWindow and MaxSearchTotal
+	// when set (tests use small ones).
+	rankWindow, totalCap int
 }
 
 var _ Store = (*sqlStore)(nil)

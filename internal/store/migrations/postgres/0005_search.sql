@@ -25,3 +25,8 @@ CREATE INDEX search_docs_date ON search_docs (date, id);
 CREATE INDEX search_docs_unit ON search_docs (unit, date, id);
 CREATE INDEX search_docs_type ON search_docs (type, date, id);
 CREATE INDEX search_docs_file ON search_docs (file_number, date, id);
+
+-- Keep the heap narrow: body and tsv go out of line (TOAST) as soon as a
+-- row passes 256 bytes, so counting and filtering read small rows and only
+-- ranking and headlines touch the large columns.
+ALTER TABLE search_docs SET (toast_tuple_target = 256);
