@@ -55,32 +55,47 @@ func routeDocument(ctx workflow.Context, in InboundInput, wfID string, kind reco
 		return err
 	}
 	by := ActorRouting
-	if decision.Triage {
-		status.Step = "triage"
-		status.Triage = &decision
-		var item AddTriageOutput
-		err := workflow.ExecuteActivity(actx, ActivityAddTriage, AddTriageInput{WorkflowID: wfID, Document: in.SHA256, Suggestion: decision}).Get(ctx, &item)
-		if err != nil {
-			return err
-		}
-		d, err := awaitTriage(ctx, actx, wfID, in.SHA256, item)
-		if err != nil {
-			return err
-		}
-		reason := "Entscheidung der Registratur"
-		if d.Comment != "" {
-			reason += ": " + d.Comment
-		}
-		decision = RouteDecision{Rule: "triage", Reason: reason, Actions: d.Actions, Triage: true}
-		by = d.User
-		status.Triage = nil
-	}
-
-	status.Step = "filing"
 	var applied ApplyRoutingOutput
-	err = workflow.ExecuteActivity(actx, ActivityApplyRouting, ApplyRoutingInput{
-		WorkflowID: wfID, Document: in.SHA256, Decision: decision, By: by, At: workflow.Now(ctx),
-	}).Get(ctx, &applied)
+	for {
+		if decision.Triage {
+			status.Step = "triage"
+			suggestion := decision
+			status.Triage = &suggestion
+			var item AddTriageOutput
+			err := workflow.ExecuteActivity(actx, ActivityAddTriage, AddTriageInput{WorkflowID: wfID, Document: in.SHA256, Suggestion: decision}).Get(ctx, &item)
+			if err != nil {
+				return err
+			}
+			d, err := awaitTriage(ctx, actx, wfID, in.SHA256, item)
+			if err != nil {
+				return err
+			}
+			reason := "Entscheidung der Registratur"
+			if d.Comment != "" {
+				reason += ": " + d.Comment
+			}
+			decision = RouteDecision{Rule: "triage", Reason: reason, Actions: d.Actions, Triage: true}
+			by = d.User
+			status.Triage = nil
+		}
+		status.Step = "filing"
+		err = workflow.ExecuteActivity(actx, ActivityApplyRouting, ApplyRoutingInput{
+			WorkflowID: wfID, Document: in.SHA256, Decision: decision, By: by, At: workflow.Now(ctx),
+		}).Get(ctx, &applied)
+		var appErr *temporal.ApplicationError
+		if err == nil || !errors.As(err, &appErr) || appErr.Type() != ErrTypeBadDecision {
+			break
+		}
+		// The decision cannot be carried out (a rule names a unit the
+		// organisation lacks, the file was closed meanwhile): a registrar
+		// decides instead of the document failing.
+		rule := decision.Rule
+		if rule == "" {
+			rule = "triage"
+		}
+		decision = RouteDecision{Rule: rule, Reason: "Nicht ausführbar: " + appErr.Message(), Actions: []RouteAction{{Kind: RouteTriage}}, Triage: true}
+		by = ActorRouting
+	}
 	if err != nil {
 		return err
 	}

@@ -259,3 +259,43 @@ func TestTriageWaitsForTheRegistrar(t *testing.T) {
 		t.Fatalf("routing %+v", res.Routing)
 	}
 }
+
+func TestADecisionThatCannotBeCarriedOutGoesToTriage(t *testing.T) {
+	env, applied := triageEnv(t)
+	// The rules name a file that does not exist (the stub refuses numbers
+	// outside 63.): instead of failing, the document waits for a person.
+	register(env, ActivityRoute, func(context.Context, RouteInput) (RouteDecision, error) {
+		return RouteDecision{Rule: "file-number", Actions: []RouteAction{{Kind: RouteFile, FileNumber: "10.01-0009/2026"}, {Kind: RouteAssign, Unit: "10"}}}, nil
+	})
+	var status InboundStatus
+	env.RegisterDelayedCallback(func() {
+		q, err := env.QueryWorkflow(QueryInboundStatus)
+		if err == nil {
+			err = q.Get(&status)
+		}
+		if err != nil {
+			t.Error(err)
+		}
+	}, time.Hour)
+	u := &updateResult{}
+	env.RegisterDelayedCallback(func() {
+		env.UpdateWorkflow(UpdateTriageDecide, "d", u.callbacks(), TriageDecision{User: "reg", Actions: []RouteAction{{Kind: RouteAssign, Unit: "10"}}})
+	}, 2*time.Hour)
+	env.ExecuteWorkflow(InboundDocumentName, testInput())
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	if status.Step != "triage" || status.Triage == nil || !strings.Contains(status.Triage.Reason, "gibt es nicht") {
+		t.Fatalf("status %+v", status)
+	}
+	if u.rejected != nil || u.failed != nil {
+		t.Fatalf("decision: %+v", u)
+	}
+	var res InboundResult
+	if err := env.GetWorkflowResult(&res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Routing == nil || res.Routing.DecidedBy != "reg" || res.Routing.Unit != "10" || len(*applied) != 2 {
+		t.Fatalf("routing %+v, applied %+v", res.Routing, *applied)
+	}
+}
