@@ -103,6 +103,7 @@ func benchOCR(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	withOCRmyPDF := fs.Bool("ocrmypdf", true, "also run ocrmypdf --output-type pdfa-2 -l deu+eng")
 	withTesseract := fs.Bool("tesseract", true, "also run tesseract's plain-text output for the CER baseline")
 	gate := fs.String("gate", defaultGate(), "external PDF/A gate (pdfacheck.py), empty to skip")
+	lang := fs.String("lang", "deu+eng", "Tesseract languages of aktenfluss (the baselines keep deu+eng)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -131,7 +132,7 @@ func benchOCR(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	fmt.Fprintf(stdout, "bench ocr: %d documents, %d pages, %d jobs, corpus %s\n", len(docs), pages, *jobs, *corpus)
 
-	ours, err := runOurs(ctx, docs, dir, *jobs, *gate)
+	ours, err := runOurs(ctx, docs, dir, *jobs, *gate, *lang)
 	if err != nil {
 		return err
 	}
@@ -199,9 +200,9 @@ func defaultGate() string {
 // documents at a time sharing one pool of jobs Tesseract engines (so
 // one-page letters keep both cores busy too). The clock runs from the
 // first input read to the last PDF/A on disk.
-func runOurs(ctx context.Context, docs []corpusDoc, dir string, jobs int, gate string) (engineRun, error) {
+func runOurs(ctx context.Context, docs []corpusDoc, dir string, jobs int, gate, lang string) (engineRun, error) {
 	run := engineRun{Name: "aktenfluss", Docs: len(docs)}
-	eng, err := ocr.NewEngine(ocr.Options{Languages: "deu+eng", Jobs: jobs})
+	eng, err := ocr.NewEngine(ocr.Options{Languages: lang, Jobs: jobs})
 	if err != nil {
 		return run, err
 	}
