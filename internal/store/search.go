@@ -360,20 +360,18 @@ func (s *sqlStore) searchPostgres(ctx context.Context, text string, w where, lim
 	window = max(window, offset+limit)
 	args := append([]any{text}, w.args...)
 	cond := renumber(w.and(), 1)
-	from := ` FROM search_docs d, websearch_to_tsquery('german', $1) q WHERE d.tsv @@ q` + cond
-	if err := s.countCapped(ctx, `SELECT 1`+from, args, &res); err != nil {
-		return res, err
-	}
-	if res.Total == 0 {
-		return res, nil
-	}
-	// As on SQLite: the newest matches up to the rank window are ranked.
+	// The matches are collected once through the GIN index (MATERIALIZED
+	// keeps the planner from walking the primary key or the date index
+	// backwards and testing the tsvector of every row on the way); they
+	// are counted there, and the newest up to the rank window are ranked.
 	n := len(args)
 	rows, err := s.db.QueryContext(ctx, `
-		SELECT id, document_sha256, title, type, unit, file_number, sender, date, ts_rank_cd(tsv, q) AS score
-		FROM (SELECT `+searchDocColumns+`, d.tsv`+from+` ORDER BY d.id DESC LIMIT `+strconv.Itoa(window)+`) c,
-			websearch_to_tsquery('german', $1) q
-		ORDER BY score DESC, id DESC
+		WITH m AS MATERIALIZED (
+			SELECT d.id FROM search_docs d, websearch_to_tsquery('german', $1) q WHERE d.tsv @@ q`+cond+`
+		), c AS (SELECT id FROM m ORDER BY id DESC LIMIT `+strconv.Itoa(window)+`)
+		SELECT `+searchDocColumns+`, ts_rank_cd(d.tsv, q) AS score, (SELECT count(*) FROM m) AS total
+		FROM c JOIN search_docs d ON d.id = c.id, websearch_to_tsquery('german', $1) q
+		ORDER BY score DESC, d.id DESC
 		LIMIT $`+strconv.Itoa(n+1)+` OFFSET $`+strconv.Itoa(n+2),
 		append(args, limit, offset)...)
 	if err != nil {
@@ -384,7 +382,7 @@ func (s *sqlStore) searchPostgres(ctx context.Context, text string, w where, lim
 	for rows.Next() {
 		var h SearchHit
 		var id int64
-		if err := scanSearchDoc(rows, &id, &h, &h.Rank); err != nil {
+		if err := scanSearchDoc(rows, &id, &h, &h.Rank, &res.Total); err != nil {
 			return res, err
 		}
 		ids = append(ids, id)
@@ -394,7 +392,16 @@ func (s *sqlStore) searchPostgres(ctx context.Context, text string, w where, lim
 		return res, err
 	}
 	rows.Close()
+	// Counted exactly in m, reported as on SQLite.
+	if _, most := s.limits(); res.Total > most {
+		res.Total, res.Capped = most, true
+	}
 	if len(ids) == 0 {
+		if offset > 0 {
+			// Past the last page: count on its own.
+			err := s.countCapped(ctx, `SELECT 1 FROM search_docs d, websearch_to_tsquery('german', $1) q WHERE d.tsv @@ q`+cond, args, &res)
+			return res, err
+		}
 		return res, nil
 	}
 	// Headlines for the page only: ts_headline re-parses the body.
