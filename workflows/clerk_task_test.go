@@ -9,12 +9,17 @@ import (
 	"testing"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/aktenfluss/aktenfluss/activities"
+	"github.com/aktenfluss/aktenfluss/internal/devstack"
 	"github.com/aktenfluss/aktenfluss/internal/records"
 	"github.com/aktenfluss/aktenfluss/internal/store"
 	"github.com/aktenfluss/aktenfluss/workflows"
@@ -540,3 +545,124 @@ func TestClerkTaskForward(t *testing.T) {
 		})
 	}
 }
+
+// TestClerkTaskReplaysOnRealServer runs a task through an escalation, a
+// refused claim, a follow-up and a forward on an embedded Temporal server
+// (deadlines of seconds), then replays the recorded histories of the task
+// and its successor against this code: timers, cancelled timers, updates
+// and the child start must come out in the same order.
+func TestClerkTaskReplaysOnRealServer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a Temporal server")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	srv, err := devstack.StartTemporal(devstack.TemporalOptions{LogFile: filepath.Join(t.TempDir(), "temporal.log")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Stop()
+	c, err := client.DialContext(ctx, client.Options{HostPort: srv.HostPort(), Namespace: srv.Namespace()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	st, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "r.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.ReplaceOrganisation(ctx, orgWith()); err != nil {
+		t.Fatal(err)
+	}
+	w := worker.New(c, workflows.TaskQueueTasks, worker.Options{})
+	w.RegisterWorkflowWithOptions(workflows.ClerkTask, workflow.RegisterOptions{Name: workflows.ClerkTaskName})
+	acts := &activities.Tasks{Store: st}
+	w.RegisterActivityWithOptions(acts.SaveTask, activity.RegisterOptions{Name: workflows.ActivitySaveTask})
+	w.RegisterActivityWithOptions(acts.LoadUnit, activity.RegisterOptions{Name: workflows.ActivityLoadUnit})
+	w.RegisterActivityWithOptions(acts.ResolveEscalation, activity.RegisterOptions{Name: workflows.ActivityResolveTarget})
+	w.RegisterActivityWithOptions(acts.NotifyTask, activity.RegisterOptions{Name: workflows.ActivityNotify})
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+
+	in := taskInput()
+	in.Policy = workflows.TaskPolicy{RemindAfter: time.Second, EscalateAfter: 2 * time.Second}
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: taskID, TaskQueue: workflows.TaskQueueTasks}, workflows.ClerkTaskName, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	status := func(id string) workflows.TaskState {
+		t.Helper()
+		v, err := c.QueryWorkflow(ctx, id, "", workflows.QueryTaskStatus)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var s workflows.TaskState
+		if err := v.Get(&s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	waitUntil := func(what string, ok func() bool) {
+		t.Helper()
+		for !ok() {
+			if ctx.Err() != nil {
+				t.Fatalf("waiting for %s: %v", what, ctx.Err())
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	update := func(id, name string, arg any) error {
+		t.Helper()
+		h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+			WorkflowID: id, UpdateName: name, Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted,
+		})
+		if err != nil {
+			return err
+		}
+		return h.Get(ctx, nil)
+	}
+
+	waitUntil("the escalation", func() bool { return status(taskID).EscalatedTo == "ahmed" })
+	if err := update(taskID, workflows.UpdateTaskClaim, workflows.ClaimTask{User: "berta"}); err == nil || !strings.Contains(err.Error(), "bereits von ahmed") {
+		t.Fatalf("second claim: %v", err)
+	}
+	if err := update(taskID, workflows.UpdateTaskFollowUp, workflows.FollowUpTask{User: "ahmed", On: time.Now().Add(2 * time.Second)}); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil("the follow-up", func() bool { return hasAction(ptr(status(taskID)), "Wiedervorlage fällig") != nil })
+	if err := update(taskID, workflows.UpdateTaskForward, workflows.ForwardTask{User: "ahmed", Unit: "20", To: "gustav"}); err != nil {
+		t.Fatal(err)
+	}
+	var res workflows.ClerkTaskResult
+	if err := run.Get(ctx, &res); err != nil {
+		t.Fatal(err)
+	}
+	if err := update(res.Successor, workflows.UpdateTaskDone, workflows.FinishTask{User: "gustav"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.GetWorkflow(ctx, res.Successor, "").Get(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, id := range []string{taskID, res.Successor} {
+		hist := &historypb.History{}
+		it := c.GetWorkflowHistory(ctx, id, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+		for it.HasNext() {
+			ev, err := it.Next()
+			if err != nil {
+				t.Fatal(err)
+			}
+			hist.Events = append(hist.Events, ev)
+		}
+		r := worker.NewWorkflowReplayer()
+		r.RegisterWorkflowWithOptions(workflows.ClerkTask, workflow.RegisterOptions{Name: workflows.ClerkTaskName})
+		if err := r.ReplayWorkflowHistory(nil, hist); err != nil {
+			t.Fatalf("replay %s (%d events): %v", id, len(hist.Events), err)
+		}
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
