@@ -26,7 +26,7 @@ func cmdConvert(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs := flagSet("convert", stderr)
 	out := fs.String("o", "", "output PDF/A file (required)")
 	textOut := fs.String("text", "", "also write the recognised text here, pages separated by form feed")
-	lang := fs.String("lang", "deu+eng", "Tesseract languages")
+	lang := fs.String("lang", ocr.DefaultLanguages, "Tesseract languages")
 	jobs := fs.Int("jobs", runtime.NumCPU(), "pages recognised at once")
 	title := fs.String("title", "", "document title (default: the input's file name)")
 	pf := addProtocolFlags(fs)

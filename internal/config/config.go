@@ -52,7 +52,7 @@ type RecordsConfig struct {
 
 // OCRConfig tunes the OCR worker.
 type OCRConfig struct {
-	Languages string `yaml:"languages"` // AKTENFLUSS_OCR_LANGUAGES, default deu+eng
+	Languages string `yaml:"languages"` // AKTENFLUSS_OCR_LANGUAGES, default deu
 	Jobs      int    `yaml:"jobs"`      // AKTENFLUSS_OCR_JOBS: pages recognised at once, default the number of CPUs
 }
 
@@ -123,7 +123,7 @@ func Defaults() Config {
 		NATS:     NATSConfig{Replicas: 1},
 		Temporal: TemporalConfig{Namespace: "default"},
 		Intake:   IntakeConfig{MaxBytes: 200 << 20, MaxDeliver: 10, AckWait: 30 * time.Second, Concurrency: 8},
-		OCR:      OCRConfig{Languages: "deu+eng", Jobs: runtime.NumCPU()},
+		OCR:      OCRConfig{Languages: "deu", Jobs: runtime.NumCPU()},
 		Records:  RecordsConfig{FileNumberLayout: "{code}-{seq:4}/{year}", TaskRemindAfter: 72 * time.Hour, TaskEscalateAfter: 120 * time.Hour},
 		Log:      LogConfig{Level: "info"},
 	}

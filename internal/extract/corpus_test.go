@@ -76,13 +76,13 @@ func TestCorpusTruthText(t *testing.T) {
 // TestCorpusOCR runs real OCR on the scans (two engines, pages of all
 // documents in one queue) and extraction on the words with their boxes.
 // The OCR languages are those of the service, AKTENFLUSS_OCR_LANGUAGES
-// (default deu+eng).
+// (default ocr.DefaultLanguages, "deu").
 func TestCorpusOCR(t *testing.T) {
 	if testing.Short() {
 		t.Skip("OCR of 40 documents takes about 90 s on two cores")
 	}
 	docs := loadCorpus(t)
-	langs := cmp.Or(os.Getenv("AKTENFLUSS_OCR_LANGUAGES"), "deu+eng")
+	langs := cmp.Or(os.Getenv("AKTENFLUSS_OCR_LANGUAGES"), ocr.DefaultLanguages)
 	opts := ocr.DefaultOptions()
 	opts.Languages, opts.Jobs = langs, 2
 	eng, err := ocr.NewEngine(opts)
