@@ -71,12 +71,22 @@ func cmdDocuments(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		if err != nil {
 			return err
 		}
+		routing, err := documentRouting(ctx, s, e.SHA256)
+		if err != nil {
+			return err
+		}
+		filings, err := s.FilingsOf(ctx, e.SHA256)
+		if err != nil {
+			return err
+		}
 		if *asJSON {
 			return writeJSON(stdout, struct {
 				Number string `json:"register_number"`
 				records.RegisterEntry
-				Events []store.AuditEvent `json:"events"`
-			}{e.Number.String(), e, events})
+				Routing map[string]any     `json:"routing,omitempty"`
+				Filings []records.Filing   `json:"filings"`
+				Events  []store.AuditEvent `json:"events"`
+			}{e.Number.String(), e, routing, nonNil(filings), events})
 		}
 		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintf(tw, "Eingangsnummer\t%s\n", e.Number)
@@ -92,6 +102,24 @@ func cmdDocuments(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		fmt.Fprintf(tw, "Workflow\t%s\n", e.WorkflowID)
 		if p := e.ScanProtocol; !p.IsZero() {
 			fmt.Fprintf(tw, "Transfervermerk\tBediener %s, Station %s, Profil %s, %d dpi\n", p.Operator, p.Station, p.Profile, p.DPI)
+		}
+		if routing != nil {
+			fmt.Fprintf(tw, "Dokumenttyp\t%v\n", routing["type"])
+			fmt.Fprintf(tw, "Absender\t%v\n", routing["sender"])
+			fmt.Fprintf(tw, "Briefdatum\t%v\n", routing["letter_date"])
+			fmt.Fprintf(tw, "Betreff\t%v\n", routing["subject"])
+			if routing["rule"] != "" {
+				fmt.Fprintf(tw, "Zuordnung\t%v: %v (%v)\n", routing["rule"], routing["reason"], routing["routed_by"])
+			}
+		}
+		for _, f := range filings {
+			n := f.FileNumber
+			if n == "" {
+				if file, err := s.File(ctx, f.FileID); err == nil {
+					n = file.Number
+				}
+			}
+			fmt.Fprintf(tw, "Akte\t%s (Version %d, abgelegt %s von %s)\n", n, f.Version, f.FiledAt.In(records.RegisterLocation).Format("02.01.2006"), f.FiledBy)
 		}
 		if err := tw.Flush(); err != nil {
 			return err
