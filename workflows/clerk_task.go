@@ -60,6 +60,9 @@ type taskRun struct {
 	state  TaskState
 	snap   UnitSnapshot
 	ready  bool // the start step loaded the snapshot and saved the row
+	// forwarding is set while a forward checks its target unit; other
+	// steps wait for it.
+	forwarding bool
 
 	created  time.Time
 	since    time.Time // the deadlines count from here
@@ -426,6 +429,9 @@ func (r *taskRun) validateCommon(user string) error {
 	if !r.ready {
 		return refused("Die Aufgabe wird gerade angelegt; bitte gleich noch einmal versuchen.")
 	}
+	if r.forwarding {
+		return refused("Die Aufgabe wird gerade weitergeleitet.")
+	}
 	switch r.state.Status {
 	case records.TaskDone:
 		return refused("Die Aufgabe ist bereits erledigt.")
@@ -545,6 +551,30 @@ func (r *taskRun) validateForward(ctx workflow.Context, f ForwardTask) error {
 // forward starts the successor task in the other unit and ends this one.
 // The successor outlives this run (ParentClosePolicy ABANDON).
 func (r *taskRun) forward(ctx workflow.Context, f ForwardTask) (TaskState, error) {
+	// A validator cannot read the store, so the target unit (and the named
+	// person's membership) is checked here, before anything changes.
+	r.forwarding = true
+	var target UnitSnapshot
+	in := LoadUnitInput{Unit: f.Unit}
+	if f.To != "" {
+		in.Users = []string{f.To}
+	}
+	err := workflow.ExecuteActivity(taskActivities(ctx), ActivityLoadUnit, in).Get(ctx, &target)
+	r.forwarding = false
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) && appErr.Type() == ErrTypeUnknownUnit {
+		return TaskState{}, refused("Die Organisationseinheit %s ist nicht bekannt.", f.Unit)
+	}
+	if err != nil {
+		return TaskState{}, fmt.Errorf("load unit %s: %w", f.Unit, err)
+	}
+	if f.To != "" && !target.Unit.IsMember(f.To) {
+		return TaskState{}, refused("%s gehört nicht zur Organisationseinheit %s.", f.To, f.Unit)
+	}
+	if r.closed() {
+		return TaskState{}, refused("Die Aufgabe ist bereits abgeschlossen.")
+	}
+
 	prevStatus, prevFollowUp := r.state.Status, r.state.FollowUpOn
 	succ := successorID(r.in.TaskID)
 	r.state.Status, r.state.FollowUpOn, r.state.Successor = records.TaskForwarded, nil, succ

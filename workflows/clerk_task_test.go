@@ -405,22 +405,26 @@ func TestClerkTaskRefusals(t *testing.T) {
 		name string
 		arg  any
 		want string // refusal text; empty: accepted
+		fail bool   // accepted, then failed with want
 	}
 	steps := []step{
-		{time.Hour, workflows.UpdateTaskClaim, workflows.ClaimTask{User: ""}, "Bitte einen Benutzer angeben"},
-		{time.Hour, workflows.UpdateTaskClaim, workflows.ClaimTask{User: "zoe"}, "zoe gehört nicht zur Organisationseinheit 63"},
-		{time.Hour, workflows.UpdateTaskClaim, workflows.ClaimTask{User: "egon"}, "egon gehört nicht zur Organisationseinheit 63"},
-		{time.Hour, workflows.UpdateTaskDone, workflows.FinishTask{User: "berta"}, "noch nicht übernommen"},
-		{2 * time.Hour, workflows.UpdateTaskClaim, workflows.ClaimTask{User: "berta"}, ""},
-		{3 * time.Hour, workflows.UpdateTaskClaim, workflows.ClaimTask{User: "carl"}, "Die Aufgabe ist bereits von berta übernommen."},
-		{3 * time.Hour, workflows.UpdateTaskDone, workflows.FinishTask{User: "ahmed"}, "Die Aufgabe ist berta zugewiesen"},
-		{3 * time.Hour, workflows.UpdateTaskDone, workflows.FinishTask{User: "carl"}, "berta ist anwesend"},
-		{3 * time.Hour, workflows.UpdateTaskFollowUp, workflows.FollowUpTask{User: "berta", On: monday}, "muss in der Zukunft liegen"},
-		{3 * time.Hour, workflows.UpdateTaskForward, workflows.ForwardTask{User: "berta", Unit: "63"}, "liegt bereits bei der Organisationseinheit 63"},
-		{3 * time.Hour, workflows.UpdateTaskForward, workflows.ForwardTask{User: "berta", Unit: " "}, "Bitte die Organisationseinheit angeben"},
-		{3 * time.Hour, workflows.UpdateTaskForward, workflows.ForwardTask{User: "carl", Unit: "20"}, "berta ist anwesend"},
+		{time.Hour, workflows.UpdateTaskClaim, workflows.ClaimTask{User: ""}, "Bitte einen Benutzer angeben", false},
+		{time.Hour, workflows.UpdateTaskClaim, workflows.ClaimTask{User: "zoe"}, "zoe gehört nicht zur Organisationseinheit 63", false},
+		{time.Hour, workflows.UpdateTaskClaim, workflows.ClaimTask{User: "egon"}, "egon gehört nicht zur Organisationseinheit 63", false},
+		{time.Hour, workflows.UpdateTaskDone, workflows.FinishTask{User: "berta"}, "noch nicht übernommen", false},
+		{2 * time.Hour, workflows.UpdateTaskClaim, workflows.ClaimTask{User: "berta"}, "", false},
+		{3 * time.Hour, workflows.UpdateTaskClaim, workflows.ClaimTask{User: "carl"}, "Die Aufgabe ist bereits von berta übernommen.", false},
+		{3 * time.Hour, workflows.UpdateTaskDone, workflows.FinishTask{User: "ahmed"}, "Die Aufgabe ist berta zugewiesen", false},
+		{3 * time.Hour, workflows.UpdateTaskDone, workflows.FinishTask{User: "carl"}, "berta ist anwesend", false},
+		{3 * time.Hour, workflows.UpdateTaskFollowUp, workflows.FollowUpTask{User: "berta", On: monday}, "muss in der Zukunft liegen", false},
+		{3 * time.Hour, workflows.UpdateTaskForward, workflows.ForwardTask{User: "berta", Unit: "63"}, "liegt bereits bei der Organisationseinheit 63", false},
+		{3 * time.Hour, workflows.UpdateTaskForward, workflows.ForwardTask{User: "berta", Unit: " "}, "Bitte die Organisationseinheit angeben", false},
+		{3 * time.Hour, workflows.UpdateTaskForward, workflows.ForwardTask{User: "carl", Unit: "20"}, "berta ist anwesend", false},
+		// Known only to the store: checked by the handler, the task stays.
+		{4 * time.Hour, workflows.UpdateTaskForward, workflows.ForwardTask{User: "berta", Unit: "99"}, "Die Organisationseinheit 99 ist nicht bekannt", true},
+		{5 * time.Hour, workflows.UpdateTaskForward, workflows.ForwardTask{User: "berta", Unit: "20", To: "carl"}, "carl gehört nicht zur Organisationseinheit 20", true},
 		// Tuesday: berta is away, carl acts for her.
-		{day + 4*time.Hour, workflows.UpdateTaskDone, workflows.FinishTask{User: "carl", Comment: "in Vertretung"}, ""},
+		{day + 4*time.Hour, workflows.UpdateTaskDone, workflows.FinishTask{User: "carl", Comment: "in Vertretung"}, "", false},
 	}
 	outcomes := make([]*outcome, len(steps))
 	for i, s := range steps {
@@ -436,9 +440,14 @@ func TestClerkTaskRefusals(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, s := range steps {
-		if s.want == "" {
+		switch {
+		case s.want == "":
 			outcomes[i].mustComplete(t)
-		} else {
+		case s.fail:
+			if o := outcomes[i]; !o.accepted || o.err == nil || !strings.Contains(o.err.Error(), s.want) {
+				t.Fatalf("%s: accepted %v, failed with %v, want %q", o.name, o.accepted, o.err, s.want)
+			}
+		default:
 			outcomes[i].mustReject(t, s.want)
 		}
 	}
