@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -196,5 +197,32 @@ func TestProductionRolesValidateConfiguration(t *testing.T) {
 	}
 	if _, _, err := cli(t, "frobnicate"); err == nil || !strings.Contains(err.Error(), "unknown command") {
 		t.Errorf("unknown command: %v", err)
+	}
+}
+
+func TestParseTakesFlagsAnywhere(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		pos  []string
+		dir  string
+	}{
+		{[]string{"AZ", "--data-dir", "d"}, []string{"AZ"}, "d"},
+		{[]string{"--data-dir", "d", "AZ", "B"}, []string{"AZ", "B"}, "d"},
+		{[]string{"A", "--data-dir=d", "B"}, []string{"A", "B"}, "d"},
+		{[]string{"A", "--", "--data-dir", "x"}, []string{"A", "--data-dir", "x"}, ""},
+		{nil, nil, ""},
+	} {
+		fs := flagSet("t", io.Discard)
+		dir := fs.String("data-dir", "", "")
+		if err := parse(fs, tc.args); err != nil {
+			t.Fatal(err)
+		}
+		if got := fs.Args(); strings.Join(got, "|") != strings.Join(tc.pos, "|") || *dir != tc.dir {
+			t.Errorf("%v: args %q, dir %q", tc.args, got, *dir)
+		}
+	}
+	fs := flagSet("t", io.Discard)
+	if err := parse(fs, []string{"A", "--nope"}); err == nil {
+		t.Error("an unknown flag after a positional argument was accepted")
 	}
 }
