@@ -130,7 +130,7 @@ func cmdFilePlan(ctx context.Context, args []string, stdout, stderr io.Writer) e
 // cmdFiles lists, shows, opens and closes files (Akten).
 func cmdFiles(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return usageError{"files: list, show, create or close?"}
+		return usageError{"files: list, show, create, process, add or close?"}
 	}
 	fs := flagSet("files "+args[0], stderr)
 	cf := addClientFlags(fs)
@@ -140,6 +140,8 @@ func cmdFiles(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	title := fs.String("title", "", "create: the file's title (Betreff)")
 	as := fs.String("as", "", "create/close: who acts (login name)")
 	limit := fs.Int("limit", 100, "list: number of files")
+	process := fs.Int("process", 0, "add: the process (Vorgang) number within the file")
+	supersedes := fs.String("supersedes", "", "add: register number or sha256 of the document this one replaces (a new version)")
 	asJSON := fs.Bool("json", false, "JSON output")
 	if err := parse(fs, args[1:]); err != nil {
 		return err
@@ -228,6 +230,67 @@ func cmdFiles(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		fmt.Fprintf(stdout, "Akte %s geschlossen (zdA) am %s; aufzubewahren bis %s\n", f.Number,
 			f.ClosedAt.In(records.RegisterLocation).Format("02.01.2006"), f.RetainUntil().Format("02.01.2006"))
+		return nil
+	case "process":
+		if fs.NArg() != 1 || *title == "" || *as == "" {
+			return usageError{"files process AZ --title TITEL --as USER: opens a process (Vorgang) in the file"}
+		}
+		f, err := s.FileByNumber(ctx, fs.Arg(0))
+		if err != nil {
+			return fmt.Errorf("Akte %s: %w", fs.Arg(0), err)
+		}
+		p, err := s.CreateProcess(ctx, f.ID, *title, *as, time.Now())
+		if err != nil {
+			return fmt.Errorf("Akte %s: %w", f.Number, err)
+		}
+		fmt.Fprintf(stdout, "Vorgang %d in Akte %s angelegt: %s\n", p.Seq, f.Number, p.Title)
+		return nil
+	case "add":
+		if fs.NArg() != 2 || *as == "" {
+			return usageError{"files add AZ DOKUMENT --as USER [--process N] [--supersedes DOKUMENT]: files a registered document (register number or sha256)"}
+		}
+		f, err := s.FileByNumber(ctx, fs.Arg(0))
+		if err != nil {
+			return fmt.Errorf("Akte %s: %w", fs.Arg(0), err)
+		}
+		e, err := findEntry(ctx, s, fs.Arg(1))
+		if err != nil {
+			return fmt.Errorf("Dokument %s: %w", fs.Arg(1), err)
+		}
+		fl := records.Filing{DocumentSHA256: e.SHA256, FileID: f.ID, Title: *title, FiledAt: time.Now(), FiledBy: *as, Reason: "von Hand abgelegt"}
+		if fl.Title == "" {
+			fl.Title = e.OriginalName
+		}
+		if *process != 0 {
+			procs, err := s.Processes(ctx, f.ID)
+			if err != nil {
+				return err
+			}
+			for _, p := range procs {
+				if p.Seq == *process {
+					fl.ProcessID = p.ID
+				}
+			}
+			if fl.ProcessID == 0 {
+				return fmt.Errorf("Akte %s hat keinen Vorgang %d", f.Number, *process)
+			}
+		}
+		if *supersedes != "" {
+			old, err := findEntry(ctx, s, *supersedes)
+			if err != nil {
+				return fmt.Errorf("Vorversion %s: %w", *supersedes, err)
+			}
+			fl.Supersedes = old.SHA256
+		}
+		stored, created, err := s.FileDocument(ctx, fl)
+		if err != nil {
+			return fmt.Errorf("Akte %s: %w", f.Number, err)
+		}
+		if !created {
+			fmt.Fprintf(stdout, "Dokument %s liegt bereits in Akte %s (Version %d)\n", e.Number, f.Number, stored.Version)
+			return nil
+		}
+		fmt.Fprintf(stdout, "Dokument %s in Akte %s abgelegt (Version %d)\n", e.Number, f.Number, stored.Version)
 		return nil
 	}
 	return usageError{fmt.Sprintf("files: unknown subcommand %q", args[0])}

@@ -164,6 +164,18 @@ func TestEAkteCommands(t *testing.T) {
 		t.Fatalf("search --file: %s", out)
 	}
 
+	// A process in the file, and a new version of the letter filed by hand.
+	if out := mustCLI(t, "files", "process", number, "--title", "Nachforderung Statik", "--as", "g.richter", "--data-dir", dir); !strings.Contains(out, "Vorgang 1") {
+		t.Fatalf("files process: %s", out)
+	}
+	letterSHA, unknownSHA := tasks[0].DocumentSHA256, items[0].DocumentSHA256
+	if out := mustCLI(t, "files", "add", number, unknownSHA, "--process", "1", "--supersedes", letterSHA, "--as", "e.koch", "--data-dir", dir); !strings.Contains(out, "Version 2") {
+		t.Fatalf("files add: %s", out)
+	}
+	if _, _, err := cli(t, "files", "add", number, unknownSHA, "--process", "7", "--as", "e.koch", "--data-dir", dir); err == nil {
+		t.Fatal("filed into a process that does not exist")
+	}
+
 	// Closing the file: read-only, retention shown.
 	if out := mustCLI(t, "files", "close", number, "--as", "g.richter", "--data-dir", dir); !strings.Contains(out, "zdA") {
 		t.Fatalf("close: %s", out)
@@ -172,7 +184,10 @@ func TestEAkteCommands(t *testing.T) {
 		t.Fatal("a closed file closed again")
 	}
 	out = mustCLI(t, "files", "show", number, "--data-dir", dir)
-	if !strings.Contains(out, "zdA") || !strings.Contains(out, "Dokumente (1)") || !strings.Contains(out, "bis 31.12.") {
+	if !strings.Contains(out, "zdA") || !strings.Contains(out, "Dokumente (2)") || !strings.Contains(out, "Nachforderung Statik") || !strings.Contains(out, "bis 31.12.") {
 		t.Fatalf("files show:\n%s", out)
+	}
+	if _, _, err := cli(t, "files", "process", number, "--title", "zu spät", "--as", "g.richter", "--data-dir", dir); err == nil {
+		t.Fatal("a process was opened in a closed file")
 	}
 }

@@ -37,6 +37,7 @@ Aufruf / usage:
                                                             Organisationseinheiten, Vertretungen, Abwesenheiten
   aktenfluss files list [--plan C --unit U --status open|closed] | show AZ
   aktenfluss files create --plan CODE --title T --as USER | close AZ --as USER
+  aktenfluss files process AZ --title T --as USER | add AZ DOKUMENT --as USER [--process N] [--supersedes DOK]
                                                             Akten anlegen, ansehen, schließen (zdA)
   aktenfluss triage list [--all] | decide ID --as USER [--file AZ | --open CODE] [--assign U] [--approve U]
                                                             Dokumente, die die Regeln nicht sicher zuordnen
