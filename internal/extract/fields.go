@@ -40,20 +40,6 @@ func newDoc(lines []line) *doc {
 	return d
 }
 
-// lineAt is the index of the line holding flow offset off.
-func (d *doc) lineAt(off int) int {
-	lo, hi := 0, len(d.starts)-1
-	for lo < hi {
-		mid := (lo + hi + 1) / 2
-		if d.starts[mid] <= off {
-			lo = mid
-		} else {
-			hi = mid - 1
-		}
-	}
-	return lo
-}
-
 // head is the index after the last header line: the salutation, or for
 // letters without one the first 40 % of page 1.
 func (d *doc) head() int {
@@ -83,7 +69,6 @@ var (
 	shortPrefix    = regexp.MustCompile(`^\p{Lu}{1,4}$`)
 	spacedSepA     = regexp.MustCompile(`([\p{L}\p{N}])\s*([./\-–])\s+(\p{N})`)
 	spacedSepB     = regexp.MustCompile(`([\p{L}\p{N}])\s+([./\-–])\s*(\p{N})`)
-	phoneLike      = regexp.MustCompile(`^\+?[0-9][0-9 /\-]{5,}$`)
 	plzCity        = regexp.MustCompile(`^(\d{5})\s+(\p{L}[\p{L}\s.()\-/]*\p{L}\)?)`)
 	streetPart     = regexp.MustCompile(`^\p{L}[\p{L}\p{N}\s.\-'’]*?\s?\d{1,4}\s?[a-zA-Z]?(?:\s?[-–/]\s?\d{1,4}[a-zA-Z]?)?$`)
 	partSep        = regexp.MustCompile(`\s+[·•:\-–—|+*,;]+\s+|\s*[·•]\s*`)
