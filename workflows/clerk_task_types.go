@@ -7,32 +7,6 @@ import (
 	"github.com/aktenfluss/aktenfluss/internal/records"
 )
 
-// Further names of the clerk task. They belong in names.go with the others;
-// they live here until that file is next touched.
-const (
-	// ActivityLoadUnit loads the UnitSnapshot the update validators check
-	// membership, deputies and absences against.
-	ActivityLoadUnit = "LoadUnit"
-
-	// ErrTypeUnknownUnit: the task names a unit the organisation does not
-	// have; no retry can fix that.
-	ErrTypeUnknownUnit = "UnknownUnit"
-	// ErrTypeTaskRefused: an update validator refused a step (wrong
-	// person, closed task, date in the past); the message is German.
-	ErrTypeTaskRefused = "TaskRefused"
-	// ErrTypeForwardFailed: the successor of a forward could not start;
-	// the task stays where it is.
-	ErrTypeForwardFailed = "ForwardFailed"
-
-	// ClerkTaskForwardSuffix + n ends the workflow id of the n-th
-	// successor in a chain of forwards: task-<sha>-f1, task-<sha>-f2, …
-	ClerkTaskForwardSuffix = "-f"
-
-	// ActorTasks is the actor of steps no person took (reminders,
-	// escalations, a follow-up coming due).
-	ActorTasks = "system:tasks"
-)
-
 // Task kinds.
 const (
 	TaskKindDocument        = "document"

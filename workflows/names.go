@@ -60,8 +60,9 @@ const (
 	ClerkTaskName = "ClerkTask"
 	// TaskQueueTasks carries ClerkTask and its activities.
 	TaskQueueTasks = "tasks"
-	// ClerkTaskIDPrefix + the document's sha256 (+ "-" + n for a forwarded
-	// task's successor) is the workflow id.
+	// ClerkTaskIDPrefix + the document's sha256 is the workflow id; an
+	// invoice approval adds "-approval", a forwarded task's successor
+	// ClerkTaskForwardSuffix + n.
 	ClerkTaskIDPrefix = "task-"
 
 	// Human steps, each an Update with a validator.
@@ -79,3 +80,28 @@ const (
 
 // InboundWorkflowID is the id of the workflow for a document with this digest.
 func InboundWorkflowID(sha256 string) string { return InboundWorkflowIDPrefix + sha256 }
+
+// Further names of the clerk task.
+const (
+	// ActivityLoadUnit loads the UnitSnapshot the update validators check
+	// membership, deputies and absences against.
+	ActivityLoadUnit = "LoadUnit"
+
+	// ErrTypeUnknownUnit: the task names a unit the organisation does not
+	// have; no retry can fix that.
+	ErrTypeUnknownUnit = "UnknownUnit"
+	// ErrTypeTaskRefused: an update validator refused a step (wrong
+	// person, closed task, date in the past); the message is German.
+	ErrTypeTaskRefused = "TaskRefused"
+	// ErrTypeForwardFailed: the successor of a forward could not start;
+	// the task stays where it is.
+	ErrTypeForwardFailed = "ForwardFailed"
+
+	// ClerkTaskForwardSuffix + n ends the workflow id of the n-th
+	// successor in a chain of forwards: task-<sha>-f1, task-<sha>-f2, …
+	ClerkTaskForwardSuffix = "-f"
+
+	// ActorTasks is the actor of steps no person took (reminders,
+	// escalations, a follow-up coming due).
+	ActorTasks = "system:tasks"
+)
