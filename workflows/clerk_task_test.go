@@ -344,18 +344,20 @@ func TestClerkTaskEscalation(t *testing.T) {
 }
 
 // TestClerkTaskEscalatesFurther: ignored again after the first
-// escalation, the task goes on up: berta → ahmed (lead) → egon (the
-// lead's deputy, as ahmed holds it himself).
+// escalation, the task goes on up: berta → ahmed (lead of 63) → dora
+// (lead of the parent unit 60).
 func TestClerkTaskEscalatesFurther(t *testing.T) {
 	h := newHarness(t, orgWith(), monday)
 	h.update(time.Minute, "", workflows.UpdateTaskClaim, workflows.ClaimTask{User: "berta"})
 	second := h.query(10*day+time.Hour, "")
-	h.update(10*day+2*time.Hour, "", workflows.UpdateTaskDone, workflows.FinishTask{User: "egon"})
+	h.update(10*day+2*time.Hour, "", workflows.UpdateTaskDone, workflows.FinishTask{User: "dora"})
 	res := h.run(taskInput())
-	if second.Assignee != "egon" || hasAction(second, "eskaliert an ahmed") == nil || hasAction(second, "eskaliert an egon") == nil {
+	// The lead's overdue task goes to the parent unit's lead, not back
+	// and forth between the lead and the lead's deputy.
+	if second.Assignee != "dora" || hasAction(second, "eskaliert an ahmed") == nil || hasAction(second, "eskaliert an dora") == nil {
 		t.Fatalf("after two deadlines: %+v", second)
 	}
-	if res.By != "egon" {
+	if res.By != "dora" {
 		t.Fatalf("result %+v", res)
 	}
 }

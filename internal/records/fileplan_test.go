@@ -168,7 +168,8 @@ func TestEscalationTarget(t *testing.T) {
 		{"unclaimed goes to lead", "", "2026-11-30", "lead", "niemand hat die Aufgabe übernommen"},
 		{"lead absent: lead's deputy", "bernd", "2026-12-21", "anna", "lead ist abwesend"},
 		{"lead and lead's deputy absent: parent lead", "bernd", "2026-12-24", "kaemmerin", "Leitung kaemmerin"},
-		{"the lead's own task goes up", "lead", "2026-11-30", "anna", "Vertretung anna"},
+		{"the lead's own task goes up a level", "lead", "2026-11-30", "kaemmerin", "Leitung kaemmerin"},
+		{"the lead's deputy's task goes to the lead", "anna", "2026-11-30", "lead", "Leitung lead"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e, err := org.EscalationTarget("20.1", tc.assignee, day(tc.at))
@@ -179,6 +180,8 @@ func TestEscalationTarget(t *testing.T) {
 	}
 	_, err := org.EscalationTarget("99", "anna", day("2026-11-30"))
 	require.Error(t, err)
+	_, err = org.EscalationTarget("20", "kaemmerin", day("2026-11-30"))
+	require.ErrorContains(t, err, "nobody to escalate to", "the top lead's own task has nowhere to go")
 
 	who, ok := org.StandIn("anna", day("2026-12-02"))
 	require.True(t, ok)

@@ -149,7 +149,8 @@ type Escalation struct {
 // the assignee is absent, a present deputy of the assignee takes it; when
 // the assignee is present (or nobody has claimed it, or no deputy is
 // present), the unit lead does, or the lead's deputy while the lead is
-// absent, or the lead of the parent unit as the last resort.
+// absent, or the lead of the parent unit as the last resort. A task the
+// lead holds goes to the parent unit's lead.
 func (o Organisation) EscalationTarget(unitCode, assignee string, t time.Time) (Escalation, error) {
 	u, ok := o.Unit(unitCode)
 	if !ok {
@@ -165,11 +166,15 @@ func (o Organisation) EscalationTarget(unitCode, assignee string, t time.Time) (
 		why = "Frist überschritten, niemand hat die Aufgabe übernommen; Eskalation an die Leitung"
 	}
 	for cur := u; ; {
-		if cur.Lead != assignee && !o.Absent(cur.Lead, t) {
-			return Escalation{To: cur.Lead, Reason: why + " " + cur.Lead}, nil
-		}
-		if d, ok := o.PresentDeputy(cur.Lead, t); ok && d != assignee {
-			return Escalation{To: d, Reason: why + fmt.Sprintf("; %s ist abwesend, Vertretung %s übernimmt", cur.Lead, d)}, nil
+		// The lead's own overdue task goes up a level, not to the lead's
+		// deputy: that would hand it back and forth between the two.
+		if cur.Lead != assignee {
+			if !o.Absent(cur.Lead, t) {
+				return Escalation{To: cur.Lead, Reason: why + " " + cur.Lead}, nil
+			}
+			if d, ok := o.PresentDeputy(cur.Lead, t); ok && d != assignee {
+				return Escalation{To: d, Reason: why + fmt.Sprintf("; %s ist abwesend, Vertretung %s übernimmt", cur.Lead, d)}, nil
+			}
 		}
 		parent, ok := o.Unit(cur.Parent)
 		if cur.Parent == "" || !ok {
