@@ -173,7 +173,7 @@ func TestResolveEscalation(t *testing.T) {
 		{"absent assignee goes to the deputy", "63", "berta", inBertasLeave, "carl"},
 		{"present assignee goes to the lead", "63", "berta", later, "ahmed"},
 		{"unclaimed goes to the lead", "63", "", later, "ahmed"},
-		{"lead holding it goes to the lead's deputy", "63", "ahmed", later, "egon"},
+		{"lead holding it goes to the parent unit's lead", "63", "ahmed", later, "dora"},
 		{"unknown unit: nobody", "99", "", later, ""},
 	}
 	for _, tt := range tests {
