@@ -143,20 +143,8 @@ func (s *sqlStore) Files(ctx context.Context, ff FileFilter) ([]records.File, er
 	}
 	limit, offset := page(ff.Limit, ff.Offset)
 	q := `SELECT ` + fileColumns + ` FROM files` + w.clause() + ` ORDER BY number, id` + w.page(limit, offset)
-	rows, err := s.db.QueryContext(ctx, q, w.args...)
+	out, err := queryAll(ctx, s.db, scanFile, q, w.args...)
 	if err != nil {
-		return nil, fmt.Errorf("list files: %w", err)
-	}
-	defer rows.Close()
-	out := []records.File{}
-	for rows.Next() {
-		f, err := scanFile(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list files: %w", err)
-		}
-		out = append(out, f)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list files: %w", err)
 	}
 	return out, nil
@@ -298,20 +286,8 @@ func (s *sqlStore) CreateProcess(ctx context.Context, fileID int64, title, by st
 }
 
 func (s *sqlStore) Processes(ctx context.Context, fileID int64) ([]records.Process, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+processColumns+` FROM processes WHERE file_id = $1 ORDER BY seq`, fileID)
+	out, err := queryAll(ctx, s.db, scanProcess, `SELECT `+processColumns+` FROM processes WHERE file_id = $1 ORDER BY seq`, fileID)
 	if err != nil {
-		return nil, fmt.Errorf("processes of file %d: %w", fileID, err)
-	}
-	defer rows.Close()
-	out := []records.Process{}
-	for rows.Next() {
-		p, err := scanProcess(rows)
-		if err != nil {
-			return nil, fmt.Errorf("processes of file %d: %w", fileID, err)
-		}
-		out = append(out, p)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("processes of file %d: %w", fileID, err)
 	}
 	return out, nil
@@ -430,18 +406,5 @@ func (s *sqlStore) FilingsOf(ctx context.Context, documentSHA256 string) ([]reco
 }
 
 func (s *sqlStore) filings(ctx context.Context, q string, args ...any) ([]records.Filing, error) {
-	rows, err := s.db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []records.Filing{}
-	for rows.Next() {
-		g, err := scanFiling(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, g)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.db, scanFiling, q, args...)
 }

@@ -188,20 +188,8 @@ func (s *sqlStore) Invoices(ctx context.Context, f InvoiceFilter) ([]records.Inv
 	}
 	limit, offset := page(f.Limit, f.Offset)
 	q += ` ORDER BY id LIMIT ` + arg(limit) + ` OFFSET ` + arg(offset)
-	rows, err := s.db.QueryContext(ctx, q, args...)
+	out, err := queryAll(ctx, s.db, scanInvoice, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("invoices: %w", err)
-	}
-	defer rows.Close()
-	var out []records.Invoice
-	for rows.Next() {
-		inv, err := scanInvoice(rows)
-		if err != nil {
-			return nil, fmt.Errorf("invoices: %w", err)
-		}
-		out = append(out, inv)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("invoices: %w", err)
 	}
 	return out, nil

@@ -262,20 +262,8 @@ func (s *sqlStore) Entries(ctx context.Context, f EntryFilter) ([]records.Regist
 	n := len(args)
 	q := `SELECT ` + entryColumns + ` FROM register_entries` + where +
 		` ORDER BY received_at DESC, id DESC LIMIT $` + strconv.Itoa(n+1) + ` OFFSET $` + strconv.Itoa(n+2)
-	rows, err := s.db.QueryContext(ctx, q, append(args, limit, offset)...)
+	out, err := queryAll(ctx, s.db, scanEntry, q, append(args, limit, offset)...) // empty, not nil: lists are encoded as [] in the API
 	if err != nil {
-		return nil, fmt.Errorf("list entries: %w", err)
-	}
-	defer rows.Close()
-	out := []records.RegisterEntry{} // empty, not nil: lists are encoded as [] in the API
-	for rows.Next() {
-		e, err := scanEntry(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list entries: %w", err)
-		}
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list entries: %w", err)
 	}
 	return out, nil
@@ -388,20 +376,8 @@ func (s *sqlStore) AddRendition(ctx context.Context, r records.Rendition) (recor
 }
 
 func (s *sqlStore) Renditions(ctx context.Context, documentSHA256 string) ([]records.Rendition, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+renditionColumns+` FROM renditions WHERE document_sha256 = $1 ORDER BY kind`, documentSHA256)
+	out, err := queryAll(ctx, s.db, scanRendition, `SELECT `+renditionColumns+` FROM renditions WHERE document_sha256 = $1 ORDER BY kind`, documentSHA256)
 	if err != nil {
-		return nil, fmt.Errorf("renditions of %s: %w", documentSHA256, err)
-	}
-	defer rows.Close()
-	out := []records.Rendition{}
-	for rows.Next() {
-		r, err := scanRendition(rows)
-		if err != nil {
-			return nil, fmt.Errorf("renditions of %s: %w", documentSHA256, err)
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("renditions of %s: %w", documentSHA256, err)
 	}
 	return out, nil
@@ -425,6 +401,25 @@ func (s *sqlStore) update(ctx context.Context, query string, args ...any) error 
 }
 
 type rowScanner interface{ Scan(dest ...any) error }
+
+// queryAll runs a query and scans every row; an empty result is an empty
+// slice, not nil, as lists are encoded as [] in the API.
+func queryAll[T any](ctx context.Context, db *sql.DB, scan func(rowScanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
 
 func scanEntry(r rowScanner) (records.RegisterEntry, error) {
 	var e records.RegisterEntry
@@ -518,20 +513,8 @@ func (s *sqlStore) Quarantined(ctx context.Context, f QuarantineFilter) ([]Quara
 	n := len(args)
 	q := `SELECT ` + quarantineColumns + ` FROM quarantine` + where +
 		` ORDER BY created_at DESC, id DESC LIMIT $` + strconv.Itoa(n+1) + ` OFFSET $` + strconv.Itoa(n+2)
-	rows, err := s.db.QueryContext(ctx, q, append(args, limit, offset)...)
+	out, err := queryAll(ctx, s.db, scanQuarantine, q, append(args, limit, offset)...) // empty, not nil: lists are encoded as [] in the API
 	if err != nil {
-		return nil, fmt.Errorf("list quarantine: %w", err)
-	}
-	defer rows.Close()
-	out := []QuarantineItem{} // empty, not nil: lists are encoded as [] in the API
-	for rows.Next() {
-		item, err := scanQuarantine(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list quarantine: %w", err)
-		}
-		out = append(out, item)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list quarantine: %w", err)
 	}
 	return out, nil

@@ -166,21 +166,9 @@ func (s *sqlStore) TriageItems(ctx context.Context, all bool, limit, offset int)
 		w.add("status = $?", string(records.TriageOpen))
 	}
 	limit, offset = page(limit, offset)
-	rows, err := s.db.QueryContext(ctx, `SELECT `+triageColumns+` FROM triage_items`+w.clause()+
+	out, err := queryAll(ctx, s.db, scanTriage, `SELECT `+triageColumns+` FROM triage_items`+w.clause()+
 		` ORDER BY created_at, id`+w.page(limit, offset), w.args...)
 	if err != nil {
-		return nil, fmt.Errorf("list triage: %w", err)
-	}
-	defer rows.Close()
-	out := []records.TriageItem{}
-	for rows.Next() {
-		t, err := scanTriage(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list triage: %w", err)
-		}
-		out = append(out, t)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list triage: %w", err)
 	}
 	return out, nil
@@ -318,20 +306,8 @@ func (s *sqlStore) Tasks(ctx context.Context, f TaskFilter) ([]records.Task, err
 		w.in("status", st)
 	}
 	limit, offset := page(f.Limit, f.Offset)
-	rows, err := s.db.QueryContext(ctx, `SELECT `+taskColumns+` FROM tasks`+w.clause()+` ORDER BY created_at, id`+w.page(limit, offset), w.args...)
+	out, err := queryAll(ctx, s.db, scanTask, `SELECT `+taskColumns+` FROM tasks`+w.clause()+` ORDER BY created_at, id`+w.page(limit, offset), w.args...)
 	if err != nil {
-		return nil, fmt.Errorf("list tasks: %w", err)
-	}
-	defer rows.Close()
-	out := []records.Task{}
-	for rows.Next() {
-		t, err := scanTask(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list tasks: %w", err)
-		}
-		out = append(out, t)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list tasks: %w", err)
 	}
 	return out, nil
