@@ -128,6 +128,17 @@ func TestRoutingThroughTheStack(t *testing.T) {
 	if res.Routing == nil || !res.Routing.Triage || res.Routing.DecidedBy != "r.poststelle" || res.Routing.FileNumber != "10.03.02-0001/2026" {
 		t.Fatalf("routing after triage %+v", res.Routing)
 	}
+	for name, sha := range map[string]string{"file_number": letter.SHA256, "einvoice_approval": inv.SHA256} {
+		var r workflows.InboundResult
+		if err := c.GetWorkflow(ctx, workflows.InboundWorkflowID(sha), "").Get(ctx, &r); err != nil {
+			t.Fatal(err)
+		}
+		if r.Routing == nil || len(r.Routing.Tasks) != 1 {
+			t.Fatalf("%s: routing %+v", name, r.Routing)
+		}
+		recordHistory(t, dev.info.Temporal, workflows.InboundWorkflowID(sha), "inbound_v4_routed_"+name+".json")
+	}
+	recordHistory(t, dev.info.Temporal, item.WorkflowID, "inbound_v4_triage_decided.json")
 	task = waitTask(t, st, workflows.ClerkTaskIDPrefix+unknown.SHA256)
 	if task.Unit != "10" || task.FileNumber != "10.03.02-0001/2026" {
 		t.Fatalf("task after triage %+v", task)
