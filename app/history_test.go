@@ -15,7 +15,10 @@ import (
 // recordHistory writes the history of a workflow run to
 // workflows/testdata/NAME when AKTENFLUSS_RECORD_HISTORY=1, so the replay
 // tests in package workflows can check that later code still replays runs
-// recorded from a real server. `make record-histories` sets it.
+// recorded from a real server. `make record-histories` sets it. Only the
+// newest version's runs are recorded again; the files of older versions
+// (inbound_v1…v3) stay as they were recorded, so the replay test keeps
+// checking that runs started before a change still replay.
 func recordHistory(t *testing.T, temporalAddr, workflowID, name string) {
 	t.Helper()
 	if os.Getenv("AKTENFLUSS_RECORD_HISTORY") != "1" {
