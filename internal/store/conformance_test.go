@@ -68,6 +68,7 @@ var conformance = []struct {
 	{"organisation/replace-absences", testOrganisation},
 	{"search/sqlite-and-postgres", testSearch},
 	{"search/hostile-queries", testSearchHostile},
+	{"search/phrase-window", testSearchPhraseWindow},
 	{"ping", testPing},
 	{"reopen/keeps-data", testReopenKeepsData},
 }
@@ -958,4 +959,64 @@ func testSetScanProtocol(t *testing.T, b backend) {
 	e, err := s.EntryBySHA256(ctx, doc)
 	require.NoError(t, err)
 	require.Equal(t, p, e.ScanProtocol)
+}
+
+// testSearchPhraseWindow: a phrase is checked on the newest candidates
+// (documents with all its words) first; when they hold too few matches for
+// the page, every candidate is checked. Every hit holds the phrase.
+func testSearchPhraseWindow(t *testing.T, b backend) {
+	s := open(t, b.fresh(t))
+	ctx := t.Context()
+	doc := func(key, body string) records.SearchDoc {
+		return records.SearchDoc{DocumentSHA256: sum(key), Title: "Brief", Type: "letter", Unit: "63",
+			Sender: "Jörg Schröder", Date: "2026-01-10", Body: body}
+	}
+	phrase, words := "Wir planen den Neubau Einfamilienhaus am Waldrand.", "Das Einfamilienhaus ist kein Neubau."
+	// Oldest first: two with the phrase, three with its words only.
+	docs := []records.SearchDoc{doc("p1", phrase), doc("p2", phrase), doc("w1", words), doc("w2", words), doc("w3", words)}
+	require.NoError(t, s.IndexDocuments(ctx, docs))
+	ss := s.(*sqlStore)
+	t.Cleanup(func() { ss.rankWindow, ss.totalCap = 0, 0 })
+	keys := func(res SearchResult) []string {
+		names := map[string]string{}
+		for _, k := range []string{"p1", "p2", "p3", "p4", "w1", "w2", "w3"} {
+			names[sum(k)] = k
+		}
+		out := []string{}
+		for _, h := range res.Hits {
+			out = append(out, names[h.DocumentSHA256])
+		}
+		return out
+	}
+	q := SearchQuery{Text: `"Neubau Einfamilienhaus"`, Viewer: Viewer{Units: []string{"63"}}, Limit: 2}
+
+	res, err := s.Search(ctx, q)
+	require.NoError(t, err)
+	require.ElementsMatch(t, []string{"p1", "p2"}, keys(res))
+	require.Equal(t, 2, res.Total)
+	require.False(t, res.Capped)
+
+	// The newest two candidates hold no phrase: all are checked.
+	ss.rankWindow = 2
+	res, err = s.Search(ctx, q)
+	require.NoError(t, err)
+	require.ElementsMatch(t, []string{"p1", "p2"}, keys(res))
+	require.Equal(t, 2, res.Total)
+
+	// The newest candidates fill the page: Total may be an estimate.
+	require.NoError(t, s.IndexDocuments(ctx, []records.SearchDoc{doc("p3", phrase), doc("p4", phrase)}))
+	res, err = s.Search(ctx, q)
+	require.NoError(t, err)
+	require.ElementsMatch(t, []string{"p3", "p4"}, keys(res))
+	require.GreaterOrEqual(t, res.Total, 2)
+	require.LessOrEqual(t, res.Total, 7)
+	if res.Total != 4 {
+		require.True(t, res.Capped, "an estimate is marked")
+	}
+
+	// Never outside the viewer's units.
+	res, err = s.Search(ctx, SearchQuery{Text: q.Text, Viewer: Viewer{Units: []string{"20"}}})
+	require.NoError(t, err)
+	require.Empty(t, res.Hits)
+	require.Zero(t, res.Total)
 }
