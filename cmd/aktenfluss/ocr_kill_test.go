@@ -186,7 +186,7 @@ func TestOCRWorkerKilledMidDocument(t *testing.T) {
 
 	// The same result as an uninterrupted conversion of the same scan.
 	pdfBytes, text := readRenditions(t, d.Store, info.BlobDir, env.SHA256)
-	eng, err := ocr.NewEngine(ocr.Options{Languages: "deu+eng", Jobs: 2})
+	eng, err := ocr.NewEngine(ocr.Options{Languages: ocr.DefaultLanguages, Jobs: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
