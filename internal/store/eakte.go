@@ -144,7 +144,9 @@ type SearchResult struct {
 	Hits []SearchHit `json:"hits"`
 	// Total is the number of all matches, counted up to MaxSearchTotal:
 	// counting every one of 60,000 matches of a common word would cost
-	// more than the search. Capped says that there are more than Total.
+	// more than the search. Capped says that Total is not exact: more than
+	// Total matched, or, for a phrase over many candidates, Total is an
+	// estimate from the share of the ranked candidates that hold the phrase.
 	Total  int  `json:"total"`
 	Capped bool `json:"capped,omitempty"`
 }
