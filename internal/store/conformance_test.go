@@ -57,6 +57,11 @@ var conformance = []struct {
 	{"events/concurrent-appends", testEventsConcurrent},
 	{"invoices/add-idempotent-duplicates-status", testInvoices},
 	{"invoices/concurrent-duplicates-flagged-once", testInvoicesConcurrent},
+	{"invoices/approval-status-transitions", testInvoiceApprovalStatuses},
+	{"invoices/approvals-idempotent-by-seq", testInvoiceApprovals},
+	{"invoices/stages-and-waiting-for", testInvoiceStages},
+	{"invoices/overdue-oldest-due-first", testOverdueInvoices},
+	{"invoices/bookings-once-per-invoice", testBookings},
 	{"fileplan/import-replace-refuse-drop", testFilePlan},
 	{"files/numbers-per-code-and-year", testFileNumbers},
 	{"files/concurrent-gap-free", testFileNumbersConcurrent},
@@ -1019,4 +1024,387 @@ func testSearchPhraseWindow(t *testing.T, b backend) {
 	require.NoError(t, err)
 	require.Empty(t, res.Hits)
 	require.Zero(t, res.Total)
+}
+
+// ---- invoice approval --------------------------------------------------------
+
+// invoiceIn stores an invoice and moves it through the given statuses.
+func invoiceIn(t *testing.T, s Store, key, dueDate string, path ...records.InvoiceStatus) records.Invoice {
+	t.Helper()
+	inv := sampleInvoice(registerDoc(t, s, key), "R-"+key, "119.00")
+	inv.DueDate = dueDate
+	stored, created, err := s.AddInvoice(t.Context(), inv)
+	require.NoError(t, err)
+	require.True(t, created)
+	for _, st := range path {
+		require.NoError(t, s.SetInvoiceStatus(t.Context(), stored.ID, st), "to %s", st)
+	}
+	stored, err = s.Invoice(t.Context(), stored.ID)
+	require.NoError(t, err)
+	return stored
+}
+
+func invoiceIDs(invs []records.Invoice) []int64 {
+	ids := []int64{}
+	for _, inv := range invs {
+		ids = append(ids, inv.ID)
+	}
+	return ids
+}
+
+func testInvoiceApprovalStatuses(t *testing.T, b backend) {
+	s := open(t, b.fresh(t))
+	ctx := t.Context()
+	inv := invoiceIn(t, s, "statuses", "2026-11-29")
+	for _, c := range []struct {
+		to records.InvoiceStatus
+		ok bool
+	}{
+		{records.InvoiceApproved, false}, // not before approval started
+		{records.InvoiceInApproval, true},
+		{records.InvoiceInApproval, true}, // a retry
+		{records.InvoiceRejectedInApproval, true},
+		{records.InvoiceInApproval, true}, // corrected
+		{records.InvoiceApproved, true},
+		{records.InvoiceBooked, true},
+		{records.InvoiceCancelled, false}, // booked is final
+		{"paid", false},
+	} {
+		err := s.SetInvoiceStatus(ctx, inv.ID, c.to)
+		if c.ok {
+			require.NoError(t, err, "to %s", c.to)
+		} else {
+			require.ErrorIs(t, err, ErrInvalid, "to %s", c.to)
+		}
+	}
+	got, err := s.Invoice(ctx, inv.ID)
+	require.NoError(t, err)
+	require.Equal(t, records.InvoiceBooked, got.Status)
+	list, err := s.Invoices(ctx, InvoiceFilter{Status: records.InvoiceBooked})
+	require.NoError(t, err)
+	require.Equal(t, []int64{inv.ID}, invoiceIDs(list))
+}
+
+func testInvoiceApprovals(t *testing.T, b backend) {
+	s := open(t, b.fresh(t))
+	ctx := t.Context()
+	inv := invoiceIn(t, s, "approvals", "2026-11-29", records.InvoiceInApproval)
+	other := invoiceIn(t, s, "approvals other", "2026-11-29", records.InvoiceInApproval)
+	at := time.Date(2026, 11, 3, 9, 30, 0, 123456789, time.UTC)
+	first := records.Approval{InvoiceID: inv.ID, Seq: 1, Stage: "factual", User: "anna", OnBehalfOf: "bert",
+		Approve: true, Comment: "Lieferung vollständig", At: at, WorkflowID: "invoice-approval-1"}
+
+	_, _, err := s.AddApproval(ctx, records.Approval{InvoiceID: 999999, Seq: 1, Stage: "factual", User: "anna", WorkflowID: "w"})
+	require.ErrorIs(t, err, ErrNotFound)
+	for _, bad := range []func(*records.Approval){
+		func(a *records.Approval) { a.Seq = 0 },
+		func(a *records.Approval) { a.Stage = "" },
+		func(a *records.Approval) { a.User = "" },
+		func(a *records.Approval) { a.WorkflowID = "" },
+	} {
+		a := first
+		bad(&a)
+		_, _, err := s.AddApproval(ctx, a)
+		require.ErrorIs(t, err, ErrInvalid)
+	}
+
+	stored, created, err := s.AddApproval(ctx, first)
+	require.NoError(t, err)
+	require.True(t, created)
+	require.NotZero(t, stored.ID)
+	requireTime(t, dbTime(at), stored.At, "decided at")
+	want := first
+	want.ID, want.At = stored.ID, stored.At
+	require.Equal(t, want, stored)
+
+	// A retry, even with another time, finds the decision.
+	retry := first
+	retry.At = at.Add(time.Minute)
+	again, created, err := s.AddApproval(ctx, retry)
+	require.NoError(t, err)
+	require.False(t, created)
+	require.Equal(t, stored, again)
+
+	// Another decision under the same seq is a conflict.
+	conflict := first
+	conflict.Approve = false
+	_, _, err = s.AddApproval(ctx, conflict)
+	require.ErrorIs(t, err, ErrApprovalConflict)
+	require.ErrorIs(t, err, ErrInvalid)
+
+	// Seqs leave no hole.
+	skip := first
+	skip.Seq, skip.Stage = 3, "arithmetic"
+	_, _, err = s.AddApproval(ctx, skip)
+	require.ErrorIs(t, err, ErrInvalid)
+
+	setClock(s, time.Date(2026, 11, 4, 8, 0, 0, 0, time.UTC))
+	second, created, err := s.AddApproval(ctx, records.Approval{InvoiceID: inv.ID, Seq: 2, Stage: "arithmetic", User: "carla",
+		Approve: true, WorkflowID: "invoice-approval-1"})
+	require.NoError(t, err)
+	require.True(t, created)
+	requireTime(t, time.Date(2026, 11, 4, 8, 0, 0, 0, time.UTC), second.At, "at defaults to now")
+
+	// Concurrent writers of one seq: one decision is stored.
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	createdN := 0
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, created, err := s.AddApproval(ctx, records.Approval{InvoiceID: inv.ID, Seq: 3, Stage: "payment_order",
+				User: "dora", Approve: true, WorkflowID: "invoice-approval-1"})
+			if err != nil {
+				t.Errorf("concurrent add: %v", err)
+				return
+			}
+			if created {
+				mu.Lock()
+				createdN++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	require.Equal(t, 1, createdN)
+
+	list, err := s.Approvals(ctx, inv.ID)
+	require.NoError(t, err)
+	require.Len(t, list, 3)
+	for i, a := range list {
+		require.Equal(t, i+1, a.Seq)
+	}
+	require.Equal(t, stored, list[0])
+	require.Equal(t, second, list[1])
+	none, err := s.Approvals(ctx, other.ID)
+	require.NoError(t, err)
+	require.NotNil(t, none, "an empty list, not nil")
+	require.Empty(t, none)
+}
+
+func testInvoiceStages(t *testing.T, b backend) {
+	s := open(t, b.fresh(t))
+	ctx := t.Context()
+	inv1 := invoiceIn(t, s, "stage one", "2026-11-29", records.InvoiceInApproval)
+	inv2 := invoiceIn(t, s, "stage two", "2026-11-29", records.InvoiceInApproval)
+	t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	t1, t2, t3 := t0.Add(time.Hour), t0.Add(2*time.Hour), t0.Add(3*time.Hour)
+	terms := records.InvoiceTerms{DueDate: "2026-11-29", DiscountDate: "2026-11-12", DiscountAmount: "2.38"}
+
+	_, err := s.SetInvoiceStage(ctx, records.InvoiceStage{InvoiceID: 999999, Stage: "factual", Since: t0})
+	require.ErrorIs(t, err, ErrNotFound)
+	_, err = s.InvoiceStage(ctx, inv1.ID)
+	require.ErrorIs(t, err, ErrNotFound)
+	_, err = s.SetInvoiceStage(ctx, records.InvoiceStage{InvoiceID: inv1.ID, Assignees: []string{"anna"}, Since: t0})
+	require.ErrorIs(t, err, ErrInvalid, "assignees need a stage")
+	_, err = s.SetInvoiceStage(ctx, records.InvoiceStage{InvoiceID: inv1.ID, Stage: "factual", Assignees: []string{""}, Since: t0})
+	require.ErrorIs(t, err, ErrInvalid)
+
+	waiting := func(user string) []int64 {
+		t.Helper()
+		invs, err := s.InvoicesWaitingFor(ctx, user, 0)
+		require.NoError(t, err)
+		return invoiceIDs(invs)
+	}
+
+	applied, err := s.SetInvoiceStage(ctx, records.InvoiceStage{InvoiceID: inv1.ID, Stage: "factual",
+		Assignees: []string{"anna", "bert", "anna"}, Since: t1, Terms: terms})
+	require.NoError(t, err)
+	require.True(t, applied)
+	st, err := s.InvoiceStage(ctx, inv1.ID)
+	require.NoError(t, err)
+	require.Equal(t, inv1.ID, st.InvoiceID)
+	require.Equal(t, "factual", st.Stage)
+	require.Equal(t, []string{"anna", "bert"}, st.Assignees, "once each, in order")
+	requireTime(t, t1, st.Since, "since")
+	require.Equal(t, terms, st.Terms)
+
+	// inv2 waits for anna longer: it comes first.
+	_, err = s.SetInvoiceStage(ctx, records.InvoiceStage{InvoiceID: inv2.ID, Stage: "factual", Assignees: []string{"anna"}, Since: t0})
+	require.NoError(t, err)
+	require.Equal(t, []int64{inv2.ID, inv1.ID}, waiting("anna"))
+	require.Equal(t, []int64{inv1.ID}, waiting("bert"))
+	invs, err := s.InvoicesWaitingFor(ctx, "anna", 1)
+	require.NoError(t, err)
+	require.Equal(t, []int64{inv2.ID}, invoiceIDs(invs), "limit")
+	require.Equal(t, []int64{}, waiting("nobody"))
+	require.Equal(t, []int64{}, waiting(`"anna"`), "a user is matched exactly")
+
+	// The next stage; zero terms keep the stored ones.
+	applied, err = s.SetInvoiceStage(ctx, records.InvoiceStage{InvoiceID: inv1.ID, Stage: "arithmetic", Assignees: []string{"carla"}, Since: t2})
+	require.NoError(t, err)
+	require.True(t, applied)
+	st, err = s.InvoiceStage(ctx, inv1.ID)
+	require.NoError(t, err)
+	require.Equal(t, "arithmetic", st.Stage)
+	require.Equal(t, terms, st.Terms)
+	require.Equal(t, []int64{inv2.ID}, waiting("anna"))
+	require.Equal(t, []int64{}, waiting("bert"))
+	require.Equal(t, []int64{inv1.ID}, waiting("carla"))
+
+	// A late retry of the older write changes nothing; a retry of the
+	// current one is harmless.
+	applied, err = s.SetInvoiceStage(ctx, records.InvoiceStage{InvoiceID: inv1.ID, Stage: "factual", Assignees: []string{"anna"}, Since: t1})
+	require.NoError(t, err)
+	require.False(t, applied)
+	require.Equal(t, []int64{inv1.ID}, waiting("carla"))
+	applied, err = s.SetInvoiceStage(ctx, records.InvoiceStage{InvoiceID: inv1.ID, Stage: "arithmetic", Assignees: []string{"carla"}, Since: t2})
+	require.NoError(t, err)
+	require.True(t, applied)
+	require.Equal(t, []int64{inv1.ID}, waiting("carla"))
+
+	// Nothing waits any more.
+	_, err = s.SetInvoiceStage(ctx, records.InvoiceStage{InvoiceID: inv1.ID, Since: t3})
+	require.NoError(t, err)
+	st, err = s.InvoiceStage(ctx, inv1.ID)
+	require.NoError(t, err)
+	require.Empty(t, st.Stage)
+	require.Empty(t, st.Assignees)
+	require.Equal(t, []int64{}, waiting("carla"))
+}
+
+func testOverdueInvoices(t *testing.T, b backend) {
+	s := open(t, b.fresh(t))
+	ctx := t.Context()
+	in := []records.InvoiceStatus{records.InvoiceInApproval}
+	approved := []records.InvoiceStatus{records.InvoiceInApproval, records.InvoiceApproved}
+	a := invoiceIn(t, s, "overdue a", "2026-11-10", in...)
+	bInv := invoiceIn(t, s, "overdue b", "2026-11-05", approved...)
+	invoiceIn(t, s, "not in approval", "2026-11-01")
+	invoiceIn(t, s, "no due date", "", in...)
+	invoiceIn(t, s, "due later", "2026-12-01", in...)
+	invoiceIn(t, s, "due today", "2026-11-12", in...)
+	invoiceIn(t, s, "booked", "2026-11-01", append(approved, records.InvoiceBooked)...)
+	// The stage terms say when it is due, before the invoice's own date.
+	f := invoiceIn(t, s, "terms", "2026-11-20", in...)
+	_, err := s.SetInvoiceStage(ctx, records.InvoiceStage{InvoiceID: f.ID, Stage: "factual", Assignees: []string{"anna"},
+		Since: time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC), Terms: records.InvoiceTerms{DueDate: "2026-11-03"}})
+	require.NoError(t, err)
+
+	got, err := s.OverdueInvoices(ctx, "2026-11-12", 0)
+	require.NoError(t, err)
+	require.Equal(t, []int64{f.ID, bInv.ID, a.ID}, invoiceIDs(got), "oldest due first")
+	got, err = s.OverdueInvoices(ctx, "2026-11-12", 2)
+	require.NoError(t, err)
+	require.Equal(t, []int64{f.ID, bInv.ID}, invoiceIDs(got))
+	got, err = s.OverdueInvoices(ctx, "2026-11-01", 0)
+	require.NoError(t, err)
+	require.Equal(t, []int64{}, invoiceIDs(got))
+	_, err = s.OverdueInvoices(ctx, "12.11.2026", 0)
+	require.ErrorIs(t, err, ErrInvalid)
+}
+
+func testBookings(t *testing.T, b backend) {
+	s := open(t, b.fresh(t))
+	ctx := t.Context()
+	approved := []records.InvoiceStatus{records.InvoiceInApproval, records.InvoiceApproved}
+	inv := invoiceIn(t, s, "booking", "2026-11-29", approved...)
+	pending := invoiceIn(t, s, "still in approval", "2026-11-29", records.InvoiceInApproval)
+	cancelled := invoiceIn(t, s, "cancelled", "2026-11-29", records.InvoiceInApproval, records.InvoiceCancelled)
+	decision, _, err := s.AddApproval(ctx, records.Approval{InvoiceID: inv.ID, Seq: 1, Stage: "payment_order", User: "dora",
+		Approve: true, At: time.Date(2026, 11, 5, 10, 0, 0, 0, time.UTC), WorkflowID: "invoice-approval-1"})
+	require.NoError(t, err)
+	booking := func(id int64, unit, amount string) records.Booking {
+		return records.Booking{InvoiceID: id, Unit: unit, Creditor: "Müller & Söhne GmbH", CreditorVATID: "DE123456789",
+			IBAN: "DE02120300000000202051", Amount: amount, Currency: "EUR", DueDate: "2026-11-29",
+			DiscountDate: "2026-11-12", DiscountAmount: "2.38", InvoiceNumber: "R-1", InvoiceDate: "2026-10-30",
+			CostCentre: "KST-4711", Approvals: []records.Approval{decision}}
+	}
+
+	_, _, err = s.PutBooking(ctx, booking(999999, "20", "119.00"))
+	require.ErrorIs(t, err, ErrNotFound)
+	_, _, err = s.PutBooking(ctx, records.Booking{InvoiceID: inv.ID, Currency: "EUR"})
+	require.ErrorIs(t, err, ErrInvalid, "an amount is needed")
+	// Only an approved invoice gets booked: not one still in approval, not
+	// a cancelled one.
+	for _, id := range []int64{pending.ID, cancelled.ID} {
+		_, _, err = s.PutBooking(ctx, booking(id, "20", "119.00"))
+		require.ErrorIs(t, err, ErrInvalid)
+	}
+	_, err = s.Booking(ctx, pending.ID)
+	require.ErrorIs(t, err, ErrNotFound)
+
+	created0 := time.Date(2026, 11, 5, 11, 0, 0, 0, time.UTC)
+	setClock(s, created0)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	createdN := 0
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, created, err := s.PutBooking(ctx, booking(inv.ID, "20", fmt.Sprintf("119.%02d", i)))
+			if err != nil {
+				t.Errorf("concurrent put: %v", err)
+				return
+			}
+			if created {
+				mu.Lock()
+				createdN++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	require.Equal(t, 1, createdN, "never two bookings for one invoice")
+	stored, err := s.Booking(ctx, inv.ID)
+	require.NoError(t, err)
+	requireTime(t, created0, stored.CreatedAt, "created at")
+	require.Nil(t, stored.PublishedAt)
+	require.Nil(t, stored.ExportedAt)
+	want := booking(inv.ID, "20", stored.Amount)
+	want.CreatedAt = stored.CreatedAt
+	require.Equal(t, want, stored)
+
+	// A repeat, also once the invoice is booked, returns the first.
+	require.NoError(t, s.SetInvoiceStatus(ctx, inv.ID, records.InvoiceBooked))
+	again, created, err := s.PutBooking(ctx, booking(inv.ID, "99", "1.00"))
+	require.NoError(t, err)
+	require.False(t, created)
+	require.Equal(t, stored, again)
+
+	// Published and exported keep the first time.
+	p1, p2 := created0.Add(time.Minute), created0.Add(time.Hour)
+	require.NoError(t, s.MarkBookingPublished(ctx, inv.ID, p1))
+	require.NoError(t, s.MarkBookingPublished(ctx, inv.ID, p2))
+	require.NoError(t, s.MarkBookingExported(ctx, inv.ID, p2))
+	require.NoError(t, s.MarkBookingExported(ctx, inv.ID, p2.Add(time.Hour)))
+	require.ErrorIs(t, s.MarkBookingPublished(ctx, pending.ID, p1), ErrNotFound)
+	require.ErrorIs(t, s.MarkBookingExported(ctx, 999999, p1), ErrNotFound)
+	got, err := s.Booking(ctx, inv.ID)
+	require.NoError(t, err)
+	require.NotNil(t, got.PublishedAt)
+	require.NotNil(t, got.ExportedAt)
+	requireTime(t, p1, *got.PublishedAt, "published at")
+	requireTime(t, p2, *got.ExportedAt, "exported at")
+
+	// Two more bookings, in another unit and later.
+	inv2 := invoiceIn(t, s, "booking two", "2026-11-29", approved...)
+	inv3 := invoiceIn(t, s, "booking three", "2026-11-29", approved...)
+	setClock(s, created0.Add(2*time.Hour))
+	_, _, err = s.PutBooking(ctx, booking(inv2.ID, "30", "50.00"))
+	require.NoError(t, err)
+	setClock(s, created0.Add(3*time.Hour))
+	third, _, err := s.PutBooking(ctx, records.Booking{InvoiceID: inv3.ID, Unit: "20", Amount: "7.00", Currency: "EUR"})
+	require.NoError(t, err)
+	require.NotNil(t, third.Approvals, "an empty list, not nil")
+	require.Empty(t, third.Approvals)
+
+	list := func(f BookingFilter) []int64 {
+		t.Helper()
+		bs, err := s.Bookings(ctx, f)
+		require.NoError(t, err)
+		ids := []int64{}
+		for _, b := range bs {
+			ids = append(ids, b.InvoiceID)
+		}
+		return ids
+	}
+	require.Equal(t, []int64{inv.ID, inv2.ID, inv3.ID}, list(BookingFilter{}), "oldest first")
+	require.Equal(t, []int64{inv2.ID, inv3.ID}, list(BookingFilter{NotExported: true}))
+	require.Equal(t, []int64{inv.ID, inv3.ID}, list(BookingFilter{Unit: "20"}))
+	require.Equal(t, []int64{inv3.ID}, list(BookingFilter{Unit: "20", NotExported: true}))
+	require.Equal(t, []int64{inv2.ID}, list(BookingFilter{Limit: 1, Offset: 1}))
+	require.Equal(t, []int64{}, list(BookingFilter{Unit: "nowhere"}))
 }

@@ -195,9 +195,10 @@ func (s *sqlStore) Invoices(ctx context.Context, f InvoiceFilter) ([]records.Inv
 	return out, nil
 }
 
-// SetInvoiceStatus moves an invoice to a status. Only the transitions the
-// inbound workflow makes are allowed: rejected → returned; setting the
-// status it already has is a no-op, so retries are safe.
+// SetInvoiceStatus moves an invoice to a status. Only the transitions of
+// the inbound and approval workflows are allowed (records.InvoiceStatus.
+// CanBecome); setting the status it already has is a no-op, so retries are
+// safe.
 func (s *sqlStore) SetInvoiceStatus(ctx context.Context, id int64, status records.InvoiceStatus) error {
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		var cur records.InvoiceStatus
@@ -211,7 +212,7 @@ func (s *sqlStore) SetInvoiceStatus(ctx context.Context, id int64, status record
 		if cur == status {
 			return nil
 		}
-		if !(cur == records.InvoiceRejected && status == records.InvoiceReturned) {
+		if !cur.CanBecome(status) {
 			return fmt.Errorf("%w: invoice status %s cannot become %s", ErrInvalid, cur, status)
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE invoices SET status = $1, updated_at = $2 WHERE id = $3`,

@@ -30,6 +30,8 @@ const (
 type Store interface {
 	// EAkte is the file plan, files, filings, work lists and search.
 	EAkte
+	// InvoiceApprovals is the approval of invoices: decisions, stages, bookings.
+	InvoiceApprovals
 
 	// Register creates the Posteingangsbuch entry for a document. Idempotent on
 	// SHA256: a second call with the same SHA256 returns the existing entry and
