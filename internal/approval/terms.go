@@ -57,8 +57,8 @@ var (
 	xrLine = regexp.MustCompile(`(?m)^[ \t]*#.*#[ \t]*\r?$`)
 
 	// Free-text Skonto, each with a percent and either days or a date.
-	pct        = `([0-9]{1,2}(?:[.,][0-9]{1,2})?)\s*%`
-	days       = `([0-9]{1,3})\s*(?:Kalender)?tage`
+	pct        = `\b([0-9]{1,3}(?:[.,][0-9]{1,2})?)\s*%`
+	days       = `\b([0-9]{1,3})\s*(?:Kalender)?tage`
 	date       = `([0-9]{1,2}\.[0-9]{1,2}\.[0-9]{4}|[0-9]{4}-[0-9]{2}-[0-9]{2})`
 	daysOrBis  = `(?:` + days + `|bis\s+(?:zum\s+)?` + date + `)`
 	textSkonto = []struct {
@@ -180,6 +180,9 @@ func PaymentTerms(issueDate, dueDate, termsText, payable string) (Terms, error) 
 					}
 					return free[loc[2*i]:loc[2*i+1]]
 				}
+				// A Skonto clause, even one with an implausible
+				// percentage, is not the payment period.
+				blank = append(blank, [2]int{loc[0], loc[1]})
 				n, _ := strconv.Atoi(sub(p.days))
 				fixed := ""
 				if s := sub(p.date); s != "" {
@@ -191,7 +194,6 @@ func PaymentTerms(issueDate, dueDate, termsText, payable string) (Terms, error) 
 				if d, ok := discount(n, fixed, sub(p.percent), ""); ok {
 					t.Discounts = append(t.Discounts, d)
 					t.DiscountSource = DiscountText
-					blank = append(blank, [2]int{loc[0], loc[1]})
 				}
 			}
 			// Blank what was read so later patterns and the net terms
