@@ -29,6 +29,13 @@ const (
 	// sender twice, even when the activity that sent it is retried an hour
 	// later; the message ids are per object (e.g. per invoice).
 	OutboundDuplicateWindow = 24 * time.Hour
+
+	// FinanceStream carries booking records of approved invoices to the
+	// finance system, on finance.bookings.<unit>; the message id is the
+	// invoice record id, and the booking table remembers what was
+	// published, so a booking is never sent twice.
+	FinanceStream        = "FINANCE"
+	FinanceSubjectPrefix = "finance."
 )
 
 // Subject is the subject envelopes from src are published on.
@@ -41,7 +48,7 @@ type TopologyConfig struct {
 	Replicas int
 }
 
-// EnsureStreams creates the INTAKE and OUTBOUND streams and the intake-objects bucket, or
+// EnsureStreams creates the INTAKE, OUTBOUND and FINANCE streams and the intake-objects bucket, or
 // updates them to cfg. It is idempotent and safe to call at every start.
 //
 // Both use file storage: the stream and bucket hold documents nobody has
@@ -77,6 +84,18 @@ func EnsureStreams(ctx context.Context, js jetstream.JetStream, cfg TopologyConf
 	})
 	if err != nil {
 		return fmt.Errorf("ensure stream %s: %w", OutboundStream, err)
+	}
+	_, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name:        FinanceStream,
+		Description: "aktenfluss booking records for the finance system",
+		Subjects:    []string{FinanceSubjectPrefix + ">"},
+		Storage:     jetstream.FileStorage,
+		Retention:   jetstream.LimitsPolicy,
+		Replicas:    replicas,
+		Duplicates:  OutboundDuplicateWindow,
+	})
+	if err != nil {
+		return fmt.Errorf("ensure stream %s: %w", FinanceStream, err)
 	}
 	_, err = js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
 		Bucket:      ObjectBucket,
