@@ -125,6 +125,9 @@ func RunDev(ctx context.Context, cfg config.Config, log *slog.Logger, opts DevOp
 	}
 	info.Apply(&cfg)
 	cfg.Temporal.Namespace = ts.Namespace()
+	if cfg.Records.BookingExportDir == "" {
+		cfg.Records.BookingExportDir = filepath.Join(dir, "exports")
+	}
 
 	roles := opts.Roles
 	if roles == nil {

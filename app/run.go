@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/aktenfluss/aktenfluss/activities"
+	"github.com/aktenfluss/aktenfluss/internal/approval"
 	"github.com/aktenfluss/aktenfluss/internal/config"
 	"github.com/aktenfluss/aktenfluss/internal/intake"
 	"github.com/aktenfluss/aktenfluss/internal/ocr"
@@ -77,6 +78,24 @@ func (d *Deps) RoutingActivities() (*activities.Routing, error) {
 		TaskPolicy: workflows.TaskPolicy{RemindAfter: d.Cfg.Records.TaskRemindAfter, EscalateAfter: d.Cfg.Records.TaskEscalateAfter}}, nil
 }
 
+// ApprovalActivities builds the invoice-approval activities from the
+// configuration: the Dienstanweisung (or the built-in example) and the
+// booking export directory.
+func (d *Deps) ApprovalActivities() (*activities.Approval, error) {
+	raw := approval.ExampleConfig()
+	if p := d.Cfg.Records.ApprovalConfig; p != "" {
+		var err error
+		if raw, err = os.ReadFile(p); err != nil {
+			return nil, fmt.Errorf("approval config: %w", err)
+		}
+	}
+	cfg, err := approval.ParseConfig(raw)
+	if err != nil {
+		return nil, fmt.Errorf("approval config %s: %w", cmp.Or(d.Cfg.Records.ApprovalConfig, "(built-in example)"), err)
+	}
+	return &activities.Approval{Store: d.Store, Config: cfg, Outbound: activities.JetStreamOutbound{JS: d.JS}, ExportDir: d.Cfg.Records.BookingExportDir}, nil
+}
+
 // LoadRoutingRules reads the rules file, or returns the built-in example
 // rules when path is empty.
 func LoadRoutingRules(path string) (*routing.Rules, error) {
@@ -105,7 +124,12 @@ func (d *Deps) runWorker(ctx context.Context) error {
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start inbound worker: %w", err)
 	}
-	tw := NewTasksWorker(d.Temporal, &activities.Tasks{Store: d.Store, Outbound: activities.JetStreamOutbound{JS: d.JS}})
+	ap, err := d.ApprovalActivities()
+	if err != nil {
+		w.Stop()
+		return err
+	}
+	tw := NewTasksWorker(d.Temporal, &activities.Tasks{Store: d.Store, Outbound: activities.JetStreamOutbound{JS: d.JS}}, ap)
 	if err := tw.Start(); err != nil {
 		w.Stop()
 		return fmt.Errorf("start tasks worker: %w", err)

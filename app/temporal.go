@@ -86,11 +86,18 @@ func NewInboundWorker(c client.Client, acts *activities.Inbound, inv *activities
 	return w
 }
 
-// NewTasksWorker registers ClerkTask and its activities on the tasks task
-// queue.
-func NewTasksWorker(c client.Client, acts *activities.Tasks) worker.Worker {
+// NewTasksWorker registers ClerkTask, InvoiceApproval and their
+// activities on the tasks task queue.
+func NewTasksWorker(c client.Client, acts *activities.Tasks, ap *activities.Approval) worker.Worker {
 	w := worker.New(c, workflows.TaskQueueTasks, worker.Options{})
 	w.RegisterWorkflowWithOptions(workflows.ClerkTask, workflow.RegisterOptions{Name: workflows.ClerkTaskName})
+	w.RegisterWorkflowWithOptions(workflows.InvoiceApproval, workflow.RegisterOptions{Name: workflows.InvoiceApprovalName})
+	registerActivity(w, ap.LoadApproval, workflows.ActivityLoadApproval)
+	registerActivity(w, ap.EnterStage, workflows.ActivityEnterStage)
+	registerActivity(w, ap.RecordDecision, workflows.ActivityRecordDecision)
+	registerActivity(w, ap.NotifyApproval, workflows.ActivityNotifyApproval)
+	registerActivity(w, ap.ExportBooking, workflows.ActivityExportBooking)
+	registerActivity(w, ap.CloseApproval, workflows.ActivityCloseApproval)
 	registerActivity(w, acts.SaveTask, workflows.ActivitySaveTask)
 	registerActivity(w, acts.LoadUnit, workflows.ActivityLoadUnit)
 	registerActivity(w, acts.ResolveEscalation, workflows.ActivityResolveTarget)

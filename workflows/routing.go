@@ -104,6 +104,23 @@ func routeDocument(ctx workflow.Context, in InboundInput, wfID string, kind reco
 	status.Routing = rr
 
 	for _, t := range applied.Tasks {
+		// An e-invoice's approval is its own workflow; a paper invoice
+		// (no invoice record yet) goes to the unit as a clerk task.
+		if t.Kind == TaskKindInvoiceApproval && res.Invoice != nil && res.Invoice.InvoiceID != 0 &&
+			workflow.GetVersion(ctx, ChangeApproval, workflow.DefaultVersion, 1) == 1 {
+			id := InvoiceApprovalID(res.Invoice.InvoiceID)
+			cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+				WorkflowID: id, TaskQueue: TaskQueueTasks, ParentClosePolicy: enumspb.PARENT_CLOSE_POLICY_ABANDON,
+			})
+			child := workflow.ExecuteChildWorkflow(cctx, InvoiceApprovalName, InvoiceApprovalInput{
+				InvoiceID: res.Invoice.InvoiceID, DocumentSHA256: in.SHA256, Unit: t.Unit,
+			})
+			if err := child.GetChildWorkflowExecution().Get(ctx, nil); err != nil {
+				return fmt.Errorf("start approval %s: %w", id, err)
+			}
+			rr.Tasks = append(rr.Tasks, id)
+			continue
+		}
 		id := ClerkTaskIDPrefix + in.SHA256
 		if t.Kind == TaskKindInvoiceApproval {
 			id += "-approval"

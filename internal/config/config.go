@@ -48,6 +48,14 @@ type RecordsConfig struct {
 	// assignment or claim; default 72h and 120h.
 	TaskRemindAfter   time.Duration `yaml:"task_remind_after"`
 	TaskEscalateAfter time.Duration `yaml:"task_escalate_after"`
+	// ApprovalConfig is the path of the invoice-approval rules (the
+	// Dienstanweisung: stages, approval matrix, thresholds, deadlines;
+	// AKTENFLUSS_APPROVAL_CONFIG); empty means the built-in example.
+	ApprovalConfig string `yaml:"approval_config"`
+	// BookingExportDir receives bookings.csv and bookings.jsonl for the
+	// finance system (AKTENFLUSS_BOOKING_EXPORT_DIR); empty: only the
+	// NATS subject finance.bookings.<unit>. dev uses DATA_DIR/exports.
+	BookingExportDir string `yaml:"booking_export_dir"`
 }
 
 // OCRConfig tunes the OCR worker.
@@ -221,6 +229,8 @@ func (c *Config) settings() []envSetting {
 		{"AKTENFLUSS_ROUTING_RULES", "records.routing_rules", str(&c.Records.RoutingRules)},
 		{"AKTENFLUSS_TASK_REMIND_AFTER", "records.task_remind_after", dur(&c.Records.TaskRemindAfter)},
 		{"AKTENFLUSS_TASK_ESCALATE_AFTER", "records.task_escalate_after", dur(&c.Records.TaskEscalateAfter)},
+		{"AKTENFLUSS_APPROVAL_CONFIG", "records.approval_config", str(&c.Records.ApprovalConfig)},
+		{"AKTENFLUSS_BOOKING_EXPORT_DIR", "records.booking_export_dir", str(&c.Records.BookingExportDir)},
 		{"AKTENFLUSS_LOG_LEVEL", "log.level", str(&c.Log.Level)},
 	}
 }
