@@ -6,12 +6,16 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"text/tabwriter"
+	"time"
 
+	"github.com/aktenfluss/aktenfluss/internal/approval"
 	"github.com/aktenfluss/aktenfluss/internal/blob"
 	"github.com/aktenfluss/aktenfluss/internal/einvoice"
 	"github.com/aktenfluss/aktenfluss/internal/records"
 	"github.com/aktenfluss/aktenfluss/internal/store"
+	"github.com/aktenfluss/aktenfluss/workflows"
 )
 
 // cmdInvoices lists and shows invoice records: what the formal check of
@@ -19,7 +23,7 @@ import (
 // look like duplicates.
 func cmdInvoices(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return usageError{"invoices: list or show?"}
+		return usageError{"invoices: list, show, approve, reject or cancel?"}
 	}
 	fs := flagSet("invoices "+args[0], stderr)
 	cf := addClientFlags(fs)
@@ -27,9 +31,20 @@ func cmdInvoices(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	dups := fs.Bool("duplicates", false, "only likely duplicates")
 	leitweg := fs.String("leitweg-id", "", "only invoices for this Leitweg-ID (buyer reference)")
 	limit := fs.Int("limit", 100, "number of invoices")
+	waiting := fs.String("waiting-for", "", "list: invoices whose current approval stage waits for this user")
+	overdue := fs.Bool("overdue", false, "list: invoices in approval past their due date")
+	as := fs.String("as", "", "approve/reject/cancel: who decides (login name)")
+	stage := fs.String("stage", "", "approve/reject: the stage (default: the one waiting): factual, arithmetic, payment_order")
+	comment := fs.String("comment", "", "approve: a comment for the history")
+	reason := fs.String("reason", "", "reject/cancel: the reason (required)")
+	toSender := fs.Bool("to-sender", false, "reject: send the invoice back to its sender (else: to correction in the receiving unit)")
 	asJSON := fs.Bool("json", false, "JSON output")
 	if err := parse(fs, args[1:]); err != nil {
 		return err
+	}
+	switch args[0] {
+	case "approve", "reject", "cancel":
+		return decideInvoice(ctx, cf, args[0], fs.Args(), *as, *stage, *comment, *reason, *toSender, stdout)
 	}
 	cfg, err := cf.load(false)
 	if err != nil {
@@ -43,7 +58,16 @@ func cmdInvoices(ctx context.Context, args []string, stdout, stderr io.Writer) e
 
 	switch args[0] {
 	case "list":
-		list, err := s.Invoices(ctx, store.InvoiceFilter{Status: records.InvoiceStatus(*status), DuplicatesOnly: *dups, BuyerReference: *leitweg, Limit: *limit})
+		var list []records.Invoice
+		var err error
+		switch {
+		case *waiting != "":
+			list, err = s.InvoicesWaitingFor(ctx, *waiting, *limit)
+		case *overdue:
+			list, err = s.OverdueInvoices(ctx, time.Now().In(records.RegisterLocation).Format(time.DateOnly), *limit)
+		default:
+			list, err = s.Invoices(ctx, store.InvoiceFilter{Status: records.InvoiceStatus(*status), DuplicatesOnly: *dups, BuyerReference: *leitweg, Limit: *limit})
+		}
 		if err != nil {
 			return err
 		}
@@ -121,6 +145,26 @@ func cmdInvoices(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		if err := tw.Flush(); err != nil {
 			return err
 		}
+		if st, err := s.InvoiceStage(ctx, inv.ID); err == nil && st.Stage != "" {
+			fmt.Fprintf(stdout, "\nFreigabe: wartet seit %s auf %s (%s)\n", st.Since.In(records.RegisterLocation).Format("02.01.2006 15:04"), st.Stage, strings.Join(st.Assignees, ", "))
+			if st.Terms.DiscountDate != "" {
+				fmt.Fprintf(stdout, "  Skonto bis %s: %s %s\n", st.Terms.DiscountDate, st.Terms.DiscountAmount, inv.Currency)
+			}
+		}
+		if aps, err := s.Approvals(ctx, inv.ID); err == nil && len(aps) > 0 {
+			fmt.Fprintln(stdout, "\nEntscheidungen:")
+			for _, ap := range aps {
+				verdict := "freigegeben"
+				if !ap.Approve {
+					verdict = "abgelehnt"
+				}
+				who := ap.User
+				if ap.OnBehalfOf != "" {
+					who += " i. V. " + ap.OnBehalfOf
+				}
+				fmt.Fprintf(stdout, "  %s  %-14s %-11s %s  %s\n", ap.At.In(records.RegisterLocation).Format("02.01.2006 15:04"), ap.Stage, verdict, who, ap.Comment)
+			}
+		}
 		fmt.Fprintf(stdout, "\nPrüfung: %d Fehler, %d Warnungen\n", inv.Errors, inv.Warnings)
 		for _, f := range rep.Findings {
 			fmt.Fprintf(stdout, "  %-11s %-16s %-22s %s\n", f.Severity, f.Rule, f.Location, f.Message)
@@ -135,6 +179,49 @@ func cmdInvoices(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return nil
 	}
 	return usageError{fmt.Sprintf("invoices: unknown subcommand %q", args[0])}
+}
+
+// decideInvoice sends an approver's decision to the invoice's approval
+// workflow; a refusal comes back in the workflow's words.
+func decideInvoice(ctx context.Context, cf clientFlags, verb string, args []string, as, stage, comment, reason string, toSender bool, stdout io.Writer) error {
+	if len(args) != 1 || as == "" {
+		return usageError{fmt.Sprintf("invoices %s ID --as USER", verb)}
+	}
+	id, err := strconv.ParseInt(args[0], 10, 64)
+	if err != nil {
+		return usageError{"invoices: the id is a number (invoices list)"}
+	}
+	if stage == "" && verb != "cancel" {
+		_, s, err := openStore(ctx, cf)
+		if err != nil {
+			return err
+		}
+		st, err := s.InvoiceStage(ctx, id)
+		_ = s.Close()
+		if err != nil || st.Stage == "" {
+			return fmt.Errorf("Rechnung %d wartet auf keine Entscheidung", id)
+		}
+		stage = st.Stage
+	}
+	var state workflows.ApprovalState
+	wf := workflows.InvoiceApprovalID(id)
+	switch verb {
+	case "approve":
+		err = update(ctx, cf, wf, workflows.UpdateApprove, workflows.ApproveRequest{User: as, Stage: approval.StageKind(stage), Comment: comment}, &state)
+	case "reject":
+		err = update(ctx, cf, wf, workflows.UpdateReject, workflows.RejectRequest{User: as, Stage: approval.StageKind(stage), Reason: reason, ToSender: toSender}, &state)
+	case "cancel":
+		err = update(ctx, cf, wf, workflows.UpdateCancel, workflows.CancelRequest{User: as, Reason: reason}, &state)
+	}
+	if err != nil {
+		return fmt.Errorf("abgelehnt: %w", err)
+	}
+	fmt.Fprintf(stdout, "Rechnung %d: %s", id, state.Status)
+	if state.Stage != "" {
+		fmt.Fprintf(stdout, ", wartet auf %s (%s)", state.StageName, strings.Join(state.Assignees, ", "))
+	}
+	fmt.Fprintln(stdout)
+	return nil
 }
 
 func readReport(ctx context.Context, blobDir, sha string) (einvoice.Report, error) {

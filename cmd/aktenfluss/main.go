@@ -29,7 +29,8 @@ Aufruf / usage:
                                                             Scan → durchsuchbares PDF/A (ohne Server)
   aktenfluss pdfa check FILE…                               PDF/A-Selbstprüfung, Regel für Regel
   aktenfluss einvoice inspect FILE [--json]                 E-Rechnung (XML oder hybrides PDF) lesen und prüfen
-  aktenfluss invoices list [--status S --duplicates --leitweg-id ID] | show ID
+  aktenfluss invoices list [--status S --duplicates --leitweg-id ID --waiting-for USER --overdue] | show ID
+  aktenfluss invoices approve ID --as USER [--comment C] | reject ID --as USER --reason R [--to-sender] | cancel ID --as USER --reason R
                                                             Rechnungen: Prüfergebnis, Rücksendung, Dubletten
   aktenfluss fileplan import FILE.yaml|FILE.csv | --sample | export [--format csv] | show [CODE]
                                                             Aktenplan
