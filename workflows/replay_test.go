@@ -34,11 +34,15 @@ func TestReplayRecordedHistories(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !strings.Contains(hist.Events[0].GetWorkflowExecutionStartedEventAttributes().GetWorkflowType().GetName(), InboundDocumentName) {
-				t.Fatalf("%s is not an %s history", path, InboundDocumentName)
-			}
 			r := worker.NewWorkflowReplayer()
-			r.RegisterWorkflowWithOptions(InboundDocument, workflow.RegisterOptions{Name: InboundDocumentName})
+			switch name := hist.Events[0].GetWorkflowExecutionStartedEventAttributes().GetWorkflowType().GetName(); {
+			case strings.HasPrefix(filepath.Base(path), "inbound_") && name == InboundDocumentName:
+				r.RegisterWorkflowWithOptions(InboundDocument, workflow.RegisterOptions{Name: InboundDocumentName})
+			case strings.HasPrefix(filepath.Base(path), "approval_") && name == InvoiceApprovalName:
+				r.RegisterWorkflowWithOptions(InvoiceApproval, workflow.RegisterOptions{Name: InvoiceApprovalName})
+			default:
+				t.Fatalf("%s: a %s history under an unexpected name", path, name)
+			}
 			if err := r.ReplayWorkflowHistory(nil, hist); err != nil {
 				t.Fatalf("replay %s: %v", path, err)
 			}

@@ -1,0 +1,101 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/client"
+
+	"github.com/aktenfluss/aktenfluss/internal/approval"
+	"github.com/aktenfluss/aktenfluss/internal/records"
+	"github.com/aktenfluss/aktenfluss/internal/store"
+	"github.com/aktenfluss/aktenfluss/workflows"
+)
+
+// TestApprovalOutcomesOnTheRealServer takes three e-invoices through the
+// approval on the embedded stack to its three ends — booked, rejected back
+// to the sender, cancelled — and records their histories for the replay
+// test (AKTENFLUSS_RECORD_HISTORY=1).
+func TestApprovalOutcomesOnTheRealServer(t *testing.T) {
+	ubl := corpusInvoice(t, "01.01a-INVOICE_ubl.xml")
+	dir := t.TempDir()
+	dev := startDev(t, dir, RunOptions{})
+	st := openStore(t, dir)
+	ctx := context.Background()
+	numbers, err := records.NewFileNumberFormat("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := SeedDemo(ctx, st, numbers); err != nil {
+		t.Fatal(err)
+	}
+	pub, _ := dev.publisher(t)
+	c, err := client.Dial(client.Options{HostPort: dev.info.Temporal})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+
+	send := func(wf, name string, arg any) {
+		t.Helper()
+		h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: wf, UpdateName: name, Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted})
+		if err == nil {
+			err = h.Get(ctx, nil)
+		}
+		if err != nil {
+			t.Fatalf("%s %+v: %v", name, arg, err)
+		}
+	}
+	// Three deliveries of different invoices (the number differs, so they
+	// are no duplicates of each other).
+	var ids []int64
+	for i, nr := range []string{"RE-A-1", "RE-A-2", "RE-A-3"} {
+		xml := []byte(strings.Replace(string(ubl), "<cbc:ID>123456XX</cbc:ID>", "<cbc:ID>"+nr+"</cbc:ID>", 1))
+		env := publish(t, pub, nr+".xml", xml)
+		var inv records.Invoice
+		waitFor(t, "invoice record "+nr, 60*time.Second, func() (bool, error) {
+			var err error
+			inv, err = st.InvoiceByDocument(ctx, env.SHA256)
+			if errors.Is(err, store.ErrNotFound) {
+				return false, nil
+			}
+			return err == nil, err
+		})
+		if inv.DuplicateOf != nil {
+			t.Fatalf("invoice %d (%d) flagged as duplicate", i, inv.ID)
+		}
+		ids = append(ids, inv.ID)
+		waitFor(t, "sachlich richtig waiting", 60*time.Second, func() (bool, error) {
+			s, err := st.InvoiceStage(ctx, inv.ID)
+			if errors.Is(err, store.ErrNotFound) {
+				return false, nil
+			}
+			return err == nil && s.Stage == string(approval.StageFactual), err
+		})
+	}
+	booked, rejected, cancelled := workflows.InvoiceApprovalID(ids[0]), workflows.InvoiceApprovalID(ids[1]), workflows.InvoiceApprovalID(ids[2])
+	send(booked, workflows.UpdateApprove, workflows.ApproveRequest{User: "a.schneider", Stage: approval.StageFactual})
+	waitFor(t, "Anordnung waiting", 60*time.Second, func() (bool, error) {
+		s, err := st.InvoiceStage(ctx, ids[0])
+		return err == nil && s.Stage == string(approval.StagePaymentOrder), err
+	})
+	send(booked, workflows.UpdateApprove, workflows.ApproveRequest{User: "m.wolf", Stage: approval.StagePaymentOrder})
+	send(rejected, workflows.UpdateReject, workflows.RejectRequest{User: "b.krause", Stage: approval.StageFactual, Reason: "nicht bestellt", ToSender: true})
+	send(cancelled, workflows.UpdateCancel, workflows.CancelRequest{User: "m.wolf", Reason: "vom Absender zurückgezogen"})
+
+	for wf, want := range map[string]records.InvoiceStatus{booked: records.InvoiceBooked, rejected: records.InvoiceRejectedInApproval, cancelled: records.InvoiceCancelled} {
+		var res workflows.InvoiceApprovalResult
+		if err := c.GetWorkflow(ctx, wf, "").Get(ctx, &res); err != nil {
+			t.Fatal(err)
+		}
+		if res.Status != want {
+			t.Fatalf("%s ended %s, want %s", wf, res.Status, want)
+		}
+	}
+	recordHistory(t, dev.info.Temporal, booked, "approval_v1_booked.json")
+	recordHistory(t, dev.info.Temporal, rejected, "approval_v1_rejected_to_sender.json")
+	recordHistory(t, dev.info.Temporal, cancelled, "approval_v1_cancelled.json")
+}
