@@ -29,6 +29,7 @@ type RoutingStore interface {
 	Renditions(ctx context.Context, documentSHA256 string) ([]records.Rendition, error)
 	Invoice(ctx context.Context, id int64) (records.Invoice, error)
 	InvoiceByDocument(ctx context.Context, documentSHA256 string) (records.Invoice, error)
+	AddInvoice(ctx context.Context, inv records.Invoice) (records.Invoice, bool, error)
 	FilePlan(ctx context.Context) (records.FilePlan, error)
 	Organisation(ctx context.Context) (records.Organisation, error)
 	FileByNumber(ctx context.Context, number string) (records.File, error)
@@ -284,6 +285,11 @@ func (a *Routing) ApplyRouting(ctx context.Context, in workflows.ApplyRoutingInp
 			kind = workflows.TaskKindDocument
 		case workflows.RouteApprove:
 			kind = workflows.TaskKindInvoiceApproval
+			id, err := a.paperInvoice(ctx, in.WorkflowID, in.Document, meta)
+			if err != nil {
+				return workflows.ApplyRoutingOutput{}, err
+			}
+			out.InvoiceID = id
 		default:
 			continue
 		}
@@ -327,6 +333,48 @@ func (a *Routing) ApplyRouting(ctx context.Context, in workflows.ApplyRoutingInp
 		return workflows.ApplyRoutingOutput{}, err
 	}
 	return out, nil
+}
+
+// paperInvoice returns the invoice record of a document routed to
+// approval: the e-invoice's, or for a paper invoice one made from what
+// extraction read (number, date, creditor, IBAN, amount, due date).
+// Accepted says whether the data an approval needs is there (creditor and
+// amount); the approval's formal check sends an incomplete one to
+// correction. Idempotent: the record is per document.
+func (a *Routing) paperInvoice(ctx context.Context, workflowID, doc string, meta records.DocumentMeta) (int64, error) {
+	if inv, err := a.Store.InvoiceByDocument(ctx, doc); err == nil {
+		return inv.ID, nil
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return 0, err
+	}
+	var res extract.Result
+	if len(meta.Extracted) > 0 {
+		if err := json.Unmarshal(meta.Extracted, &res); err != nil {
+			return 0, fmt.Errorf("paper invoice: extraction result: %w", err)
+		}
+	}
+	currency := res.Currency
+	if currency == "" {
+		currency = "EUR"
+	}
+	missing := 0
+	for _, v := range []string{res.Sender.Name, res.Amount, res.InvoiceNumber} {
+		if v == "" {
+			missing++
+		}
+	}
+	inv, _, err := a.Store.AddInvoice(ctx, records.Invoice{
+		DocumentSHA256: doc, WorkflowID: workflowID, Syntax: records.SyntaxPaper, Scenario: "paper",
+		Number: res.InvoiceNumber, IssueDate: res.LetterDate, TypeCode: "380", Currency: currency,
+		SellerName: res.Sender.Name, BuyerReference: res.LeitwegID, GrossTotal: res.Amount, Payable: res.Amount,
+		DueDate: res.DueDate, IBANs: res.IBANs,
+		Accepted: res.Sender.Name != "" && res.Amount != "", Errors: missing, Status: records.InvoiceAccepted,
+		DuplicateKey: records.InvoiceDuplicateKey("", res.Sender.Name, res.InvoiceNumber, res.LetterDate, res.Amount),
+	})
+	if err != nil {
+		return 0, fmt.Errorf("paper invoice record: %w", err)
+	}
+	return inv.ID, nil
 }
 
 // fileTitle fills a rule's title template ({sender}, {subject}, {type}).
@@ -395,6 +443,9 @@ func (a *Routing) source(ctx context.Context, doc string, pages []blob.Ref, text
 	}
 	if err != nil {
 		return src, fmt.Errorf("invoice record: %w", err)
+	}
+	if inv.XMLSHA256 == "" {
+		return src, nil // a paper invoice's record: its text is the document's
 	}
 	b, err := readBlob(ctx, a.Blobs, inv.XMLSHA256)
 	if err != nil {

@@ -99,3 +99,89 @@ func TestApprovalOutcomesOnTheRealServer(t *testing.T) {
 	recordHistory(t, dev.info.Temporal, rejected, "approval_v1_rejected_to_sender.json")
 	recordHistory(t, dev.info.Temporal, cancelled, "approval_v1_cancelled.json")
 }
+
+// TestPaperInvoiceApproval: a PDF invoice without XML is recognised by
+// extraction, gets an invoice record from what was read, and goes through
+// the approval with rechnerisch richtig by a person (there are no
+// calculation rules to rely on) to the booking.
+func TestPaperInvoiceApproval(t *testing.T) {
+	dir := t.TempDir()
+	dev := startDev(t, dir, RunOptions{})
+	st := openStore(t, dir)
+	ctx := context.Background()
+	numbers, err := records.NewFileNumberFormat("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := SeedDemo(ctx, st, numbers); err != nil {
+		t.Fatal(err)
+	}
+	pub, _ := dev.publisher(t)
+	env := publish(t, pub, "rechnung-papier.pdf", TextPDF(
+		"Elektro Koehler e.K.",
+		"Hauptstrasse 12, 39104 Magdeburg, Telefon 0391 123 4567",
+		"Elektro Koehler e.K. - Hauptstrasse 12 - 39104 Magdeburg",
+		"Gemeinde Barleben",
+		"Kaemmerei",
+		"Breiteweg 147",
+		"39179 Barleben",
+		"Rechnungsnr.: RE-2026-00815",
+		"Datum: 12.11.2026",
+		"Rechnung Wartung der Strassenbeleuchtung",
+		"Sehr geehrte Damen und Herren,",
+		"fuer die ausgefuehrten Arbeiten stellen wir Ihnen in Rechnung:",
+		"Pos. Beschreibung Menge Einzelpreis Gesamt",
+		"1 Wartung Leuchten 10 Stk. 100,00 1.000,00",
+		"Nettobetrag 1.000,00 EUR",
+		"zzgl. USt 19 % 190,00 EUR",
+		"Gesamtbetrag 1.190,00 EUR",
+		"Bitte ueberweisen Sie den Gesamtbetrag bis zum 12.12.2026 auf das Konto IBAN DE89 3704 0044 0532 0130 00.",
+		"Mit freundlichen Gruessen",
+		"Elektro Koehler e.K. - Bankverbindung: Commerzbank - IBAN DE89 3704 0044 0532 0130 00"))
+	var inv records.Invoice
+	waitFor(t, "the paper invoice's record", 90*time.Second, func() (bool, error) {
+		var err error
+		inv, err = st.InvoiceByDocument(ctx, env.SHA256)
+		if errors.Is(err, store.ErrNotFound) {
+			return false, nil
+		}
+		return err == nil, err
+	})
+	if inv.Syntax != records.SyntaxPaper || inv.Payable != "1190.00" || inv.Number != "RE-2026-00815" || !inv.Accepted {
+		t.Fatalf("paper invoice record %+v", inv)
+	}
+	c, err := client.Dial(client.Options{HostPort: dev.info.Temporal})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	wf := workflows.InvoiceApprovalID(inv.ID)
+	step := func(user string, stage approval.StageKind) {
+		t.Helper()
+		waitFor(t, string(stage)+" waiting", 60*time.Second, func() (bool, error) {
+			s, err := st.InvoiceStage(ctx, inv.ID)
+			if errors.Is(err, store.ErrNotFound) {
+				return false, nil
+			}
+			return err == nil && s.Stage == string(stage), err
+		})
+		h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: wf, UpdateName: workflows.UpdateApprove,
+			Args: []any{workflows.ApproveRequest{User: user, Stage: stage}}, WaitForStage: client.WorkflowUpdateStageCompleted})
+		if err == nil {
+			err = h.Get(ctx, nil)
+		}
+		if err != nil {
+			t.Fatalf("%s by %s: %v", stage, user, err)
+		}
+	}
+	step("a.schneider", approval.StageFactual)
+	step("b.krause", approval.StageArithmetic)
+	step("m.wolf", approval.StagePaymentOrder)
+	var res workflows.InvoiceApprovalResult
+	if err := c.GetWorkflow(ctx, wf, "").Get(ctx, &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != records.InvoiceBooked || len(res.Decisions) != 4 || res.Decisions[2].User != "b.krause" {
+		t.Fatalf("result %+v", res)
+	}
+}

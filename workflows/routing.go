@@ -104,16 +104,20 @@ func routeDocument(ctx workflow.Context, in InboundInput, wfID string, kind reco
 	status.Routing = rr
 
 	for _, t := range applied.Tasks {
-		// An e-invoice's approval is its own workflow; a paper invoice
-		// (no invoice record yet) goes to the unit as a clerk task.
-		if t.Kind == TaskKindInvoiceApproval && res.Invoice != nil && res.Invoice.InvoiceID != 0 &&
+		// An invoice's approval is its own workflow, for an e-invoice and
+		// for a paper invoice (whose record ApplyRouting made).
+		invoiceID := applied.InvoiceID
+		if res.Invoice != nil {
+			invoiceID = res.Invoice.InvoiceID
+		}
+		if t.Kind == TaskKindInvoiceApproval && invoiceID != 0 &&
 			workflow.GetVersion(ctx, ChangeApproval, workflow.DefaultVersion, 1) == 1 {
-			id := InvoiceApprovalID(res.Invoice.InvoiceID)
+			id := InvoiceApprovalID(invoiceID)
 			cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
 				WorkflowID: id, TaskQueue: TaskQueueTasks, ParentClosePolicy: enumspb.PARENT_CLOSE_POLICY_ABANDON,
 			})
 			child := workflow.ExecuteChildWorkflow(cctx, InvoiceApprovalName, InvoiceApprovalInput{
-				InvoiceID: res.Invoice.InvoiceID, DocumentSHA256: in.SHA256, Unit: t.Unit,
+				InvoiceID: invoiceID, DocumentSHA256: in.SHA256, Unit: t.Unit,
 			})
 			if err := child.GetChildWorkflowExecution().Get(ctx, nil); err != nil {
 				return fmt.Errorf("start approval %s: %w", id, err)

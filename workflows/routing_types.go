@@ -111,6 +111,9 @@ type ApplyRoutingOutput struct {
 	Tasks      []TaskSpec `json:"tasks,omitempty"`
 	// Policy is the configured deadlines of the tasks.
 	Policy TaskPolicy `json:"policy"`
+	// InvoiceID is the invoice record the approval works on (for a paper
+	// invoice made from the extraction).
+	InvoiceID int64 `json:"invoice_id,omitempty"`
 }
 
 // TaskSpec is a task the workflow starts after routing.

@@ -47,7 +47,7 @@ type Invoice struct {
 	ViewSHA256     string `json:"view_sha256,omitempty"` // readable rendition; empty if it could not be made
 	WorkflowID     string `json:"workflow_id"`
 
-	Syntax          string `json:"syntax"`   // UBL-Invoice, UBL-CreditNote, CII
+	Syntax          string `json:"syntax"`   // UBL-Invoice, UBL-CreditNote, CII, or SyntaxPaper
 	Scenario        string `json:"scenario"` // validation scenario, e.g. XR-UBL-Invoice
 	CustomizationID string `json:"customization_id"`
 
@@ -117,3 +117,8 @@ func canonicalAmount(s string) string {
 	}
 	return s
 }
+
+// SyntaxPaper marks the invoice record of a paper (or plain PDF) invoice:
+// its data comes from extraction, it has no XML and no validation report,
+// and its arithmetic is checked by a person.
+const SyntaxPaper = "paper"
