@@ -25,13 +25,7 @@ func TestApprovalOutcomesOnTheRealServer(t *testing.T) {
 	dev := startDev(t, dir, RunOptions{})
 	st := openStore(t, dir)
 	ctx := context.Background()
-	numbers, err := records.NewFileNumberFormat("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := SeedDemo(ctx, st, numbers); err != nil {
-		t.Fatal(err)
-	}
+	seedDemo(t, st)
 	pub, _ := dev.publisher(t)
 	c, err := client.Dial(client.Options{HostPort: dev.info.Temporal})
 	if err != nil {
@@ -109,13 +103,7 @@ func TestPaperInvoiceApproval(t *testing.T) {
 	dev := startDev(t, dir, RunOptions{})
 	st := openStore(t, dir)
 	ctx := context.Background()
-	numbers, err := records.NewFileNumberFormat("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := SeedDemo(ctx, st, numbers); err != nil {
-		t.Fatal(err)
-	}
+	seedDemo(t, st)
 	pub, _ := dev.publisher(t)
 	env := publish(t, pub, "rechnung-papier.pdf", TextPDF(
 		"Elektro Koehler e.K.",

@@ -144,13 +144,7 @@ func TestEInvoiceThroughTheStack(t *testing.T) {
 	ctx := context.Background()
 	// The demo organisation routes invoices to this Leitweg-ID to approval,
 	// so the runs complete.
-	numbers, err := records.NewFileNumberFormat("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := SeedDemo(ctx, st, numbers); err != nil {
-		t.Fatal(err)
-	}
+	seedDemo(t, st)
 
 	// 1. An XRechnung (UBL) is accepted and filed.
 	env := publish(t, pub, "rechnung.xml", ubl)

@@ -14,6 +14,20 @@ import (
 	"github.com/aktenfluss/aktenfluss/workflows"
 )
 
+// seedDemo gives the store the demo plan, organisation and first file.
+func seedDemo(t *testing.T, st store.Store) records.File {
+	t.Helper()
+	numbers, err := records.NewFileNumberFormat("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	file, err := SeedDemo(context.Background(), st, numbers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return file
+}
+
 // waitTask waits for the listing row of a clerk task.
 func waitTask(t *testing.T, st store.Store, id string) records.Task {
 	t.Helper()
@@ -39,14 +53,7 @@ func TestRoutingThroughTheStack(t *testing.T) {
 	dev := startDev(t, dir, RunOptions{})
 	st := openStore(t, dir)
 	ctx := context.Background()
-	numbers, err := records.NewFileNumberFormat("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	file, err := SeedDemo(ctx, st, numbers)
-	if err != nil {
-		t.Fatal(err)
-	}
+	file := seedDemo(t, st)
 	if file.Number != "63.01.02-0001/2026" {
 		t.Fatalf("demo file %s", file.Number)
 	}
