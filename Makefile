@@ -55,7 +55,12 @@ lint: $(BIN)/staticcheck $(BIN)/workflowcheck
 
 # Intake throughput, latency and memory of `aktenfluss dev` (issue 2 targets:
 # ≥ 30 documents/s, p95 < 2 s, RSS < 1 GiB on 2 cores).
-bench: bench-intake bench-ocr bench-einvoice bench-extract
+bench: bench-intake bench-ocr bench-einvoice bench-extract bench-search bench-approval
+
+# 1,000 XRechnungen in approval at once in the embedded stack, decisions
+# scripted (booked, rejected, cancelled): invoices/s and peak RSS.
+bench-approval: build
+	$(BIN)/aktenfluss bench approval -n 1000 --invoice $(SHARED)/corpus/einvoice/xrechnung-testsuite/src/test/business-cases/standard/01.01a-INVOICE_ubl.xml
 
 # Full-text search over 100,000 synthetic letters, SQLite and PostgreSQL
 # (a throwaway schema in DATABASE_URL's database, or the local test one).

@@ -37,9 +37,11 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return benchExtract(ctx, args[1:], stdout, stderr)
 		case "search":
 			return benchSearch(ctx, args[1:], stdout, stderr)
+		case "approval":
+			return benchApproval(ctx, args[1:], stdout, stderr)
 		}
 	}
-	return usageError{"bench: intake, ocr, einvoice or search?"}
+	return usageError{"bench: intake, ocr, einvoice, extract, search or approval?"}
 }
 
 // benchIntake starts `aktenfluss dev` as a child process on a fresh data
