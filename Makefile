@@ -15,7 +15,7 @@ WORKFLOWCHECK_VERSION := v0.6.0
 SHARED    ?= ../shared
 CORPUS    ?= .bench/scancorpus
 
-.PHONY: all build deps demo test test-short lint bench bench-intake bench-ocr bench-einvoice bench-extract scancorpus record-histories clean
+.PHONY: all build deps demo test test-short lint bench bench-intake bench-ocr bench-einvoice bench-extract bench-search bench-approval scancorpus record-histories clean
 
 all: build
 

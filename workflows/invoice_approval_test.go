@@ -461,3 +461,60 @@ func contains(s []string, v string) bool {
 	}
 	return false
 }
+
+// addInvoice stores another invoice record (for another document) and
+// makes it the one the harness runs the approval on.
+func (h *approvalHarness) addInvoice(doc string, mutate func(*records.Invoice)) {
+	h.t.Helper()
+	ctx := context.Background()
+	if _, _, err := h.st.Register(ctx, records.NewEntry{SHA256: doc, Size: 1, MediaType: "application/pdf", Source: records.SourceMailroom,
+		ReceivedAt: approvalStart, WorkflowID: workflows.InboundWorkflowID(doc)}); err != nil {
+		h.t.Fatal(err)
+	}
+	inv := h.inv
+	inv.ID, inv.DocumentSHA256, inv.WorkflowID, inv.DuplicateOf = 0, doc, workflows.InboundWorkflowID(doc), nil
+	mutate(&inv)
+	stored, _, err := h.st.AddInvoice(ctx, inv)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.inv = stored
+}
+
+func TestApprovalFormalCheckRefusesADuplicate(t *testing.T) {
+	h := newApprovalHarness(t, approvalOrg(), "4800.00", "")
+	first := h.inv.ID
+	h.addInvoice("cd0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcd", func(*records.Invoice) {})
+	if h.inv.DuplicateOf == nil || *h.inv.DuplicateOf != first {
+		t.Fatalf("second delivery not flagged: %+v", h.inv.DuplicateOf)
+	}
+	res := h.run("63")
+	if res.Status != records.InvoiceRejectedInApproval || !strings.Contains(res.Reason, "Dublette") || len(res.Decisions) != 1 || res.Decisions[0].Approve {
+		t.Fatalf("result %+v", res)
+	}
+	if len(h.tasks) != 1 || h.tasks[0].Kind != workflows.TaskKindInvoiceCorrection {
+		t.Fatalf("correction tasks %+v", h.tasks)
+	}
+}
+
+func TestApprovalArithmeticByAPersonAndItsRejection(t *testing.T) {
+	// A paper invoice has no calculation rules to rely on: rechnerisch
+	// richtig is a person's stage, and a person may reject it there.
+	h := newApprovalHarness(t, approvalOrg(), "4800.00", "")
+	h.addInvoice("de0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcd", func(inv *records.Invoice) {
+		inv.Syntax, inv.XMLSHA256, inv.ReportSHA256, inv.Number = records.SyntaxPaper, "", "", "P-1"
+		inv.DuplicateKey = records.InvoiceDuplicateKey("", inv.SellerName, "P-1", inv.IssueDate, inv.Payable)
+	})
+	h.approve(hour, "e.koch", approval.StageFactual).mustCompleteLater(t)
+	waiting := h.state(2 * hour)
+	h.approve(3*hour, "g.richter", approval.StagePaymentOrder).mustRejectLater(t, "wartet auf")
+	h.send(4*hour, workflows.UpdateReject, workflows.RejectRequest{User: "t.berger", Stage: approval.StageArithmetic, Reason: "Mehrwertsteuer falsch berechnet"}).mustCompleteLater(t)
+	res := h.run("63")
+	h.check()
+	if waiting.Stage != approval.StageArithmetic {
+		t.Fatalf("after sachlich richtig: %+v", waiting)
+	}
+	if res.Status != records.InvoiceRejectedInApproval || res.Reason != "Mehrwertsteuer falsch berechnet" {
+		t.Fatalf("result %+v", res)
+	}
+}
