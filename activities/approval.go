@@ -10,11 +10,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/aktenfluss/aktenfluss/internal/approval"
+	"github.com/aktenfluss/aktenfluss/internal/blob"
+	"github.com/aktenfluss/aktenfluss/internal/einvoice"
 	"github.com/aktenfluss/aktenfluss/internal/records"
 	"github.com/aktenfluss/aktenfluss/internal/store"
 	"github.com/aktenfluss/aktenfluss/workflows"
@@ -38,6 +41,9 @@ type ApprovalStore interface {
 type Approval struct {
 	Store  ApprovalStore
 	Config *approval.Config
+	// Blobs holds the invoice XML, where the booking reads the cost
+	// centre (BT-19, BT-133); nil skips it.
+	Blobs blob.Store
 	// Outbound carries bookings (finance.bookings.<unit>) and notices
 	// (outbound.*); a publish with the same message id within the stream's
 	// duplicate window is stored once.
@@ -204,6 +210,11 @@ func (a *Approval) ExportBooking(ctx context.Context, in workflows.ExportBooking
 	if len(inv.IBANs) > 0 {
 		b.IBAN = inv.IBANs[0]
 	}
+	cc, err := a.costCentre(ctx, inv)
+	if err != nil {
+		return err
+	}
+	b.CostCentre = cc
 	for i, d := range in.Decisions {
 		b.Approvals = append(b.Approvals, records.Approval{InvoiceID: inv.ID, Seq: i + 1, Stage: string(d.Stage), User: d.User,
 			OnBehalfOf: d.OnBehalfOf, Approve: d.Approve, Comment: d.Comment, At: d.At})
@@ -247,6 +258,33 @@ func (a *Approval) ExportBooking(ctx context.Context, in workflows.ExportBooking
 	}
 	return a.events(ctx, fmt.Sprintf("approval-%d/booked", inv.ID), in.At, workflows.ActorApproval, "invoice.booked", inv.ID, inv.DocumentSHA256,
 		map[string]any{"unit": stored.Unit, "amount": stored.Amount, "currency": stored.Currency})
+}
+
+// costCentre is the buyer's accounting reference of the invoice (BT-19),
+// else the distinct line accounting references (BT-133) joined by "; ";
+// "" when the invoice names none (or is a paper invoice).
+func (a *Approval) costCentre(ctx context.Context, inv records.Invoice) (string, error) {
+	if a.Blobs == nil || inv.XMLSHA256 == "" {
+		return "", nil
+	}
+	raw, err := readBlob(ctx, a.Blobs, inv.XMLSHA256)
+	if err != nil {
+		return "", fmt.Errorf("invoice %d xml: %w", inv.ID, err)
+	}
+	x, err := einvoice.Parse(bytes.NewReader(raw))
+	if err != nil {
+		return "", fmt.Errorf("invoice %d xml: %w", inv.ID, err)
+	}
+	if ref := strings.TrimSpace(x.BuyerAccountingRef); ref != "" {
+		return ref, nil
+	}
+	var refs []string
+	for _, l := range x.Lines {
+		if r := strings.TrimSpace(l.AccountingRef); r != "" && !slices.Contains(refs, r) {
+			refs = append(refs, r)
+		}
+	}
+	return strings.Join(refs, "; "), nil
 }
 
 // subjectToken makes a unit code usable as one subject token ("20.1" →

@@ -93,7 +93,7 @@ func (d *Deps) ApprovalActivities() (*activities.Approval, error) {
 	if err != nil {
 		return nil, fmt.Errorf("approval config %s: %w", cmp.Or(d.Cfg.Records.ApprovalConfig, "(built-in example)"), err)
 	}
-	return &activities.Approval{Store: d.Store, Config: cfg, Outbound: activities.JetStreamOutbound{JS: d.JS}, ExportDir: d.Cfg.Records.BookingExportDir}, nil
+	return &activities.Approval{Store: d.Store, Config: cfg, Blobs: d.Blobs, Outbound: activities.JetStreamOutbound{JS: d.JS}, ExportDir: d.Cfg.Records.BookingExportDir}, nil
 }
 
 // LoadRoutingRules reads the rules file, or returns the built-in example
