@@ -12,10 +12,11 @@ import (
 )
 
 // recordingOutbound remembers what would have gone to the sender.
-type recordingOutbound struct{ ids []string }
+type recordingOutbound struct{ ids, subjects []string }
 
-func (o *recordingOutbound) Publish(_ context.Context, _ string, _ []byte, msgID string) error {
+func (o *recordingOutbound) Publish(_ context.Context, subject string, _ []byte, msgID string) error {
 	o.ids = append(o.ids, msgID)
+	o.subjects = append(o.subjects, subject)
 	return nil
 }
 
