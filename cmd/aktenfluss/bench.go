@@ -68,30 +68,11 @@ func benchIntake(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if !*keep {
 		defer func() { _ = os.RemoveAll(dir) }()
 	}
-	self, err := os.Executable()
+	info, child, stop, err := startDevChild(ctx, dir)
 	if err != nil {
 		return err
 	}
-	child := exec.Command(self, "dev", "--data-dir", dir, "--http", "127.0.0.1:0")
-	child.Env = append(os.Environ(), "AKTENFLUSS_LOG_LEVEL=warn")
-	var childErr bytes.Buffer
-	child.Stdout, child.Stderr = io.Discard, &childErr
-	if err := child.Start(); err != nil {
-		return fmt.Errorf("start aktenfluss dev: %w", err)
-	}
-	exited := make(chan struct{})
-	go func() {
-		_ = child.Wait()
-		close(exited)
-	}()
-	defer func() {
-		_ = child.Process.Signal(syscall.SIGTERM)
-		<-exited
-	}()
-	info, err := waitDevInfo(ctx, dir, child.Process.Pid, exited)
-	if err != nil {
-		return fmt.Errorf("%w\n%s", err, childErr.String())
-	}
+	defer stop()
 	rssStart, _ := vmHWM(child.Process.Pid)
 
 	cfg := config.Defaults()
@@ -200,6 +181,38 @@ func benchIntake(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fmt.Fprintf(stdout, "publish → archived:   p50 %s  p95 %s  p99 %s  max %s\n", pct(toArchived, 50), pct(toArchived, 95), pct(toArchived, 99), pct(toArchived, 100))
 	fmt.Fprintf(stdout, "peak RSS of aktenfluss dev: %d MiB (after start: %d MiB)\n", peak>>20, rssStart>>20)
 	return nil
+}
+
+// startDevChild runs `aktenfluss dev` on dir as a child process, so that
+// its peak memory is its own, and waits until it is ready; stop ends it
+// as Ctrl-C does and waits for it.
+func startDevChild(ctx context.Context, dir string, extra ...string) (app.DevInfo, *exec.Cmd, func(), error) {
+	self, err := os.Executable()
+	if err != nil {
+		return app.DevInfo{}, nil, nil, err
+	}
+	child := exec.Command(self, append([]string{"dev", "--data-dir", dir, "--http", "127.0.0.1:0"}, extra...)...)
+	child.Env = append(os.Environ(), "AKTENFLUSS_LOG_LEVEL=warn")
+	var childErr bytes.Buffer
+	child.Stdout, child.Stderr = io.Discard, &childErr
+	if err := child.Start(); err != nil {
+		return app.DevInfo{}, nil, nil, fmt.Errorf("start aktenfluss dev: %w", err)
+	}
+	exited := make(chan struct{})
+	go func() {
+		_ = child.Wait()
+		close(exited)
+	}()
+	stop := func() {
+		_ = child.Process.Signal(syscall.SIGTERM)
+		<-exited
+	}
+	info, err := waitDevInfo(ctx, dir, child.Process.Pid, exited)
+	if err != nil {
+		stop()
+		return app.DevInfo{}, nil, nil, fmt.Errorf("%w\n%s", err, childErr.String())
+	}
+	return info, child, stop, nil
 }
 
 func pct(ds []time.Duration, p int) time.Duration {

@@ -7,10 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -54,30 +52,11 @@ func benchApproval(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return err
 	}
 	defer func() { _ = os.RemoveAll(dir) }()
-	self, err := os.Executable()
+	info, child, stop, err := startDevChild(ctx, dir, "--temporal-ui", "off")
 	if err != nil {
 		return err
 	}
-	child := exec.Command(self, "dev", "--data-dir", dir, "--http", "127.0.0.1:0", "--temporal-ui", "off")
-	child.Env = append(os.Environ(), "AKTENFLUSS_LOG_LEVEL=warn")
-	var childErr bytes.Buffer
-	child.Stdout, child.Stderr = io.Discard, &childErr
-	if err := child.Start(); err != nil {
-		return fmt.Errorf("start aktenfluss dev: %w", err)
-	}
-	exited := make(chan struct{})
-	go func() {
-		_ = child.Wait()
-		close(exited)
-	}()
-	defer func() {
-		_ = child.Process.Signal(syscall.SIGTERM)
-		<-exited
-	}()
-	info, err := waitDevInfo(ctx, dir, child.Process.Pid, exited)
-	if err != nil {
-		return fmt.Errorf("%w\n%s", err, childErr.String())
-	}
+	defer stop()
 	cfg := config.Defaults()
 	info.Apply(&cfg)
 	d, err := app.Connect(ctx, cfg, newLogger(io.Discard, "error"), app.Needs{NATS: true, Store: true})

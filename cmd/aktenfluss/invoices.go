@@ -46,11 +46,7 @@ func cmdInvoices(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	case "approve", "reject", "cancel":
 		return decideInvoice(ctx, cf, args[0], fs.Args(), *as, *stage, *comment, *reason, *toSender, stdout)
 	}
-	cfg, err := cf.load(false)
-	if err != nil {
-		return err
-	}
-	s, err := store.Open(ctx, cfg.Database.URL)
+	cfg, s, err := openStore(ctx, cf)
 	if err != nil {
 		return err
 	}
