@@ -10,6 +10,7 @@ import (
 
 	"github.com/aktenfluss/aktenfluss/internal/einvoice"
 	"github.com/aktenfluss/aktenfluss/internal/pdfa"
+	"github.com/aktenfluss/aktenfluss/internal/pdfa/flow"
 )
 
 // ErrInvalidInput reports a call without an invoice or without its XML.
@@ -54,7 +55,7 @@ func document(inv *einvoice.Invoice, xml []byte, opt Options) (pdfa.Document, er
 	if inv == nil || len(xml) == 0 {
 		return pdfa.Document{}, fmt.Errorf("render invoice: no invoice or no xml: %w", ErrInvalidInput)
 	}
-	f, err := loadFonts()
+	f, err := flow.GoFonts()
 	if err != nil {
 		return pdfa.Document{}, fmt.Errorf("render invoice: %w", err)
 	}
@@ -72,16 +73,11 @@ func document(inv *einvoice.Invoice, xml []byte, opt Options) (pdfa.Document, er
 		}
 	}
 
-	r := &renderer{inv: inv, f: f, xmlName: opt.XMLName, d: &doc{}}
-	r.d.newPage()
+	r := &renderer{inv: inv, f: f, xmlName: opt.XMLName, d: flow.NewDoc(flow.A4())}
 	r.draw()
 	r.pageFurniture()
 
 	noun := documentNoun(inv.TypeCode)
-	pages := make([]pdfa.Page, len(r.d.pages))
-	for i, c := range r.d.pages {
-		pages[i] = pdfa.Page{WidthPt: pageW, HeightPt: pageH, Canvas: c}
-	}
 	pd := pdfa.Document{
 		Title:    strings.TrimSpace(noun + " " + inv.Number),
 		Author:   inv.Seller.Name,
@@ -90,7 +86,7 @@ func document(inv *einvoice.Invoice, xml []byte, opt Options) (pdfa.Document, er
 		Creator:  opt.Creator,
 		Created:  created,
 		Language: "de-DE",
-		Pages:    pages,
+		Pages:    r.d.PDFPages(),
 		Attachments: []pdfa.Attachment{{
 			Name:      opt.XMLName,
 			MediaType: "text/xml",
@@ -109,16 +105,20 @@ func document(inv *einvoice.Invoice, xml []byte, opt Options) (pdfa.Document, er
 // renderer holds one rendition's state.
 type renderer struct {
 	inv     *einvoice.Invoice
-	f       fonts
+	f       flow.Fonts
 	xmlName string
-	d       *doc
+	d       *flow.Doc
 }
 
-func (r *renderer) body() style  { return style{font: r.f.regular, size: 8.5} }
-func (r *renderer) bold() style  { return style{font: r.f.bold, size: 8.5} }
-func (r *renderer) small() style { return style{font: r.f.regular, size: 7.5, gray: 0.22} }
-func (r *renderer) label() style { return style{font: r.f.regular, size: 8.5, gray: labelGray} }
-func (r *renderer) th() style    { return style{font: r.f.bold, size: 8} }
+func (r *renderer) body() flow.Style { return flow.Style{Font: r.f.Regular, Size: 8.5} }
+func (r *renderer) bold() flow.Style { return flow.Style{Font: r.f.Bold, Size: 8.5} }
+func (r *renderer) small() flow.Style {
+	return flow.Style{Font: r.f.Regular, Size: 7.5, Color: flow.Gray(0.22)}
+}
+func (r *renderer) label() flow.Style {
+	return flow.Style{Font: r.f.Regular, Size: 8.5, Color: flow.Gray(flow.LabelGray)}
+}
+func (r *renderer) th() flow.Style { return flow.Style{Font: r.f.Bold, Size: 8} }
 
 func (r *renderer) draw() {
 	r.title()
@@ -139,25 +139,24 @@ func (r *renderer) draw() {
 // title draws the document's name, number and date at the top of page 1.
 func (r *renderer) title() {
 	inv := r.inv
-	big := style{font: r.f.bold, size: 17, color: &accent}
+	big := flow.Style{Font: r.f.Bold, Size: 17, Color: flow.Accent}
 	name := typeNames[inv.TypeCode]
 	if name == "" {
 		name = documentNoun(inv.TypeCode)
 	}
-	r.d.text(big, marginX, r.d.y-big.size, name)
-	r.d.y -= big.lead()
+	r.d.Print(big, name)
 	sub := "Nr. " + inv.Number
 	if inv.IssueDate != "" {
 		sub += " vom " + germanDate(inv.IssueDate)
 	}
-	st := style{font: r.f.regular, size: 10.5}
-	r.d.text(st, marginX, r.d.y-st.size, ellipsize(sub, st, bodyW))
-	r.d.y -= st.lead() + 4
+	st := flow.Style{Font: r.f.Regular, Size: 10.5}
+	r.d.Print(st, flow.Ellipsize(sub, st, flow.A4BodyWidth))
+	r.d.Down(4)
 }
 
 // kvTable is a label/value list.
-func (r *renderer) kvTable() *table {
-	return &table{x: marginX, cols: []column{{width: 165}, {width: bodyW - 165}}, padX: 2, padY: 1.6}
+func (r *renderer) kvTable() *flow.Table {
+	return &flow.Table{X: flow.A4Margin, Cols: []flow.Column{{Width: 165}, {Width: flow.A4BodyWidth - 165}}, PadX: 2, PadY: 1.6}
 }
 
 type kv struct{ k, v string }
@@ -165,19 +164,19 @@ type kv struct{ k, v string }
 // kvSection draws a heading and the non-empty label/value pairs; nothing
 // at all when every value is empty.
 func (r *renderer) kvSection(title string, pairs []kv) {
-	var rows [][][]para
+	var rows [][][]flow.Para
 	for _, p := range pairs {
 		if strings.TrimSpace(p.v) == "" {
 			continue
 		}
-		rows = append(rows, [][]para{{{p.k, r.label()}}, {{p.v, r.body()}}})
+		rows = append(rows, [][]flow.Para{{r.label().Para(p.k)}, {r.body().Para(p.v)}})
 	}
 	if len(rows) == 0 {
 		return
 	}
 	t := r.kvTable()
-	r.d.heading(r.f, title, t.rowHeight(t.layoutRow(rows[0])))
-	r.d.run(t, rows)
+	r.d.Heading(r.f.Heading(), title, t.Height(rows[0]))
+	r.d.Run(t, rows)
 }
 
 func (r *renderer) header() {
@@ -223,19 +222,19 @@ func (r *renderer) header() {
 }
 
 // partyParas describes a party as the paragraphs of one cell.
-func (r *renderer) partyParas(p *einvoice.Party) []para {
+func (r *renderer) partyParas(p *einvoice.Party) []flow.Para {
 	if p == nil {
 		return nil
 	}
 	body, small := r.body(), r.small()
-	ps := []para{{p.Name, r.bold()}}
+	ps := []flow.Para{r.bold().Para(p.Name)}
 	if p.TradingName != "" && p.TradingName != p.Name {
-		ps = append(ps, para{"Handelsname: " + p.TradingName, body})
+		ps = append(ps, body.Para("Handelsname: "+p.TradingName))
 	}
 	ps = append(ps, r.addressParas(p.Address)...)
 	add := func(label, v string) {
 		if v != "" {
-			ps = append(ps, para{label + ": " + v, small})
+			ps = append(ps, small.Para(label+": "+v))
 		}
 	}
 	for i := range p.Identifiers {
@@ -254,14 +253,14 @@ func (r *renderer) partyParas(p *einvoice.Party) []para {
 	return ps
 }
 
-func (r *renderer) addressParas(a *einvoice.Address) []para {
+func (r *renderer) addressParas(a *einvoice.Address) []flow.Para {
 	if a == nil {
 		return nil
 	}
-	var ps []para
+	var ps []flow.Para
 	for _, l := range []string{a.Line1, a.Line2, a.Line3, strings.TrimSpace(a.PostCode + " " + a.City)} {
 		if l != "" {
-			ps = append(ps, para{l, r.body()})
+			ps = append(ps, r.body().Para(l))
 		}
 	}
 	region := a.Subdivision
@@ -272,7 +271,7 @@ func (r *renderer) addressParas(a *einvoice.Address) []para {
 		region += country(a.CountryCode)
 	}
 	if region != "" {
-		ps = append(ps, para{region, r.body()})
+		ps = append(ps, r.body().Para(region))
 	}
 	return ps
 }
@@ -284,7 +283,7 @@ func (r *renderer) parties(t1 string, p1 *einvoice.Party, t2 string, p2 *einvoic
 		return
 	}
 	var titles []string
-	var cells [][]para
+	var cells [][]flow.Para
 	for _, x := range []struct {
 		t string
 		p *einvoice.Party
@@ -294,32 +293,33 @@ func (r *renderer) parties(t1 string, p1 *einvoice.Party, t2 string, p2 *einvoic
 			cells = append(cells, r.partyParas(x.p))
 		}
 	}
-	half := (bodyW - 16) / 2
-	t := &table{x: marginX, padX: 0, padY: 2}
-	t.cols = []column{{width: half}, {width: 16}, {width: half}}
-	hs := style{font: r.f.bold, size: 11.5, color: &accent}
-	t.header = []para{{titles[0], hs}, {"", hs}, {"", hs}}
-	row := [][]para{cells[0], nil, nil}
+	half := (flow.A4BodyWidth - 16) / 2
+	t := &flow.Table{X: flow.A4Margin, PadX: 0, PadY: 2}
+	t.Cols = []flow.Column{{Width: half}, {Width: 16}, {Width: half}}
+	hs := r.f.Heading()
+	t.Header = []flow.Para{hs.Para(titles[0]), hs.Para(""), hs.Para("")}
+	row := [][]flow.Para{cells[0], nil, nil}
 	if len(cells) > 1 {
-		t.header[2] = para{titles[1], hs}
+		t.Header[2] = hs.Para(titles[1])
 		row[2] = cells[1]
 	}
 	// The party headings look like section headings, without the shaded
 	// table header: draw them as a plain row.
-	header := t.header
-	t.header = nil
-	r.d.need(hs.lead() + 14 + min(t.rowHeight(t.layoutRow(row)), 120))
-	if r.d.y < bodyTop {
-		r.d.y -= 10
+	header := t.Header
+	t.Header = nil
+	r.d.Need(hs.Lead() + 14 + min(t.Height(row), 120))
+	if !r.d.AtTop() {
+		r.d.Down(10)
 	}
-	r.d.drawCells(t, t.layoutRow([][]para{{header[0]}, nil, {header[2]}}), r.d.y)
-	r.d.y -= hs.lead() + 2*t.padY
-	r.d.c.Line(marginX, r.d.y, marginX+half, r.d.y, 0.8, 0.45)
+	r.d.DrawCells(t, t.LayoutRow([][]flow.Para{{header[0]}, nil, {header[2]}}), r.d.Y())
+	r.d.Down(hs.Lead() + 2*t.PadY)
+	y := r.d.Y()
+	r.d.Canvas().Line(flow.A4Margin, y, flow.A4Margin+half, y, 0.8, flow.HeadingRule)
 	if len(cells) > 1 {
-		r.d.c.Line(marginX+half+16, r.d.y, marginX+bodyW, r.d.y, 0.8, 0.45)
+		r.d.Canvas().Line(flow.A4Margin+half+16, y, flow.A4Margin+flow.A4BodyWidth, y, 0.8, flow.HeadingRule)
 	}
-	r.d.y -= 3
-	r.d.run(t, [][][]para{row})
+	r.d.Down(3)
+	r.d.Run(t, [][][]flow.Para{row})
 }
 
 func (r *renderer) delivery() {
@@ -329,7 +329,7 @@ func (r *renderer) delivery() {
 	}
 	var addr []string
 	for _, p := range r.addressParas(dl.Address) {
-		addr = append(addr, p.text)
+		addr = append(addr, p.Text)
 	}
 	r.kvSection("Lieferung", []kv{
 		{"Empfänger", dl.PartyName},
@@ -341,18 +341,18 @@ func (r *renderer) delivery() {
 
 // lineColumns: Pos., Bezeichnung, Menge, Einheit, Einzelpreis, USt,
 // Gesamtpreis.
-func (r *renderer) lineTable() *table {
-	cols := []column{{width: 28}, {}, {width: 52, align: right}, {width: 44}, {width: 66, align: right}, {width: 48, align: right}, {width: 72, align: right}}
-	rest := bodyW
+func (r *renderer) lineTable() *flow.Table {
+	cols := []flow.Column{{Width: 28}, {}, {Width: 52, Align: flow.Right}, {Width: 44}, {Width: 66, Align: flow.Right}, {Width: 48, Align: flow.Right}, {Width: 72, Align: flow.Right}}
+	rest := flow.A4BodyWidth
 	for _, c := range cols {
-		rest -= c.width
+		rest -= c.Width
 	}
-	cols[1].width = rest
+	cols[1].Width = rest
 	cur := r.inv.CurrencyCode
 	th := r.th()
-	return &table{x: marginX, cols: cols, rules: true, padX: 3, padY: 2.5, header: []para{
-		{"Pos.", th}, {"Bezeichnung", th}, {"Menge", th}, {"Einheit", th},
-		{"Einzelpreis netto " + cur, th}, {"USt", th}, {"Gesamtpreis netto " + cur, th},
+	return &flow.Table{X: flow.A4Margin, Cols: cols, Rules: true, PadX: 3, PadY: 2.5, Header: []flow.Para{
+		th.Para("Pos."), th.Para("Bezeichnung"), th.Para("Menge"), th.Para("Einheit"),
+		th.Para("Einzelpreis netto " + cur), th.Para("USt"), th.Para("Gesamtpreis netto " + cur),
 	}}
 }
 
@@ -361,29 +361,20 @@ func (r *renderer) lines() {
 		return
 	}
 	t := r.lineTable()
-	rows := make([][][]para, len(r.inv.Lines))
+	rows := make([][][]flow.Para, len(r.inv.Lines))
 	for i := range r.inv.Lines {
 		rows[i] = r.lineRow(&r.inv.Lines[i])
 	}
-	hdr := t.header
-	r.d.heading(r.f, "Rechnungspositionen", t.rowHeight(t.layoutRow(toRow(hdr)))+t.rowHeight(t.layoutRow(rows[0]))*0.5)
-	r.d.run(t, rows)
+	r.d.Heading(r.f.Heading(), "Rechnungspositionen", t.HeaderHeight()+t.Height(rows[0])*0.5)
+	r.d.Run(t, rows)
 }
 
-func toRow(ps []para) [][]para {
-	row := make([][]para, len(ps))
-	for i, p := range ps {
-		row[i] = []para{p}
-	}
-	return row
-}
-
-func (r *renderer) lineRow(l *einvoice.Line) [][]para {
+func (r *renderer) lineRow(l *einvoice.Line) [][]flow.Para {
 	body, small := r.body(), r.small()
-	desc := []para{{l.ItemName, r.bold()}}
+	desc := []flow.Para{r.bold().Para(l.ItemName)}
 	add := func(s string) {
 		if strings.TrimSpace(s) != "" {
-			desc = append(desc, para{s, small})
+			desc = append(desc, small.Para(s))
 		}
 	}
 	add(l.ItemDescription)
@@ -438,10 +429,10 @@ func (r *renderer) lineRow(l *einvoice.Line) [][]para {
 	if p := percent(l.VATRate); p != "" {
 		vat += " " + p
 	}
-	return [][]para{
-		{{l.ID, body}}, desc,
-		{{quantity(l.Quantity), body}}, {{unit(l.Unit), body}},
-		{{amount(l.Price.Net), body}}, {{vat, body}}, {{amount(l.NetAmount), body}},
+	return [][]flow.Para{
+		{body.Para(l.ID)}, desc,
+		{body.Para(quantity(l.Quantity))}, {body.Para(unit(l.Unit))},
+		{body.Para(amount(l.Price.Net))}, {body.Para(vat)}, {body.Para(amount(l.NetAmount))},
 	}
 }
 
@@ -478,11 +469,11 @@ func (r *renderer) docAllowancesCharges() {
 	}
 	body, th := r.body(), r.th()
 	cur := inv.CurrencyCode
-	t := &table{x: marginX, rules: true, padX: 3, padY: 2.5, cols: []column{
-		{width: 60}, {}, {width: 72, align: right}, {width: 48, align: right}, {width: 58, align: right}, {width: 72, align: right},
-	}, header: []para{{"Art", th}, {"Grund", th}, {"Grundbetrag " + cur, th}, {"Prozent", th}, {"USt", th}, {"Betrag " + cur, th}}}
-	t.cols[1].width = bodyW - 60 - 72 - 48 - 58 - 72
-	var rows [][][]para
+	t := &flow.Table{X: flow.A4Margin, Rules: true, PadX: 3, PadY: 2.5, Cols: []flow.Column{
+		{Width: 60}, {}, {Width: 72, Align: flow.Right}, {Width: 48, Align: flow.Right}, {Width: 58, Align: flow.Right}, {Width: 72, Align: flow.Right},
+	}, Header: []flow.Para{th.Para("Art"), th.Para("Grund"), th.Para("Grundbetrag " + cur), th.Para("Prozent"), th.Para("USt"), th.Para("Betrag " + cur)}}
+	t.Cols[1].Width = flow.A4BodyWidth - 60 - 72 - 48 - 58 - 72
+	var rows [][][]flow.Para
 	add := func(kind string, list []einvoice.AllowanceCharge) {
 		for _, a := range list {
 			reason := a.Reason
@@ -493,14 +484,14 @@ func (r *renderer) docAllowancesCharges() {
 			if p := percent(a.VATRate); p != "" {
 				vat += " " + p
 			}
-			rows = append(rows, [][]para{{{kind, body}}, {{reason, body}}, {{amountPtr(a.BaseAmount), body}},
-				{{percent(a.Percent), body}}, {{vat, body}}, {{amount(a.Amount), body}}})
+			rows = append(rows, [][]flow.Para{{body.Para(kind)}, {body.Para(reason)}, {body.Para(amountPtr(a.BaseAmount))},
+				{body.Para(percent(a.Percent))}, {body.Para(vat)}, {body.Para(amount(a.Amount))}})
 		}
 	}
 	add("Nachlass", inv.Allowances)
 	add("Zuschlag", inv.Charges)
-	r.d.heading(r.f, "Nachlässe und Zuschläge auf Dokumentenebene", 40)
-	r.d.run(t, rows)
+	r.d.Heading(r.f.Heading(), "Nachlässe und Zuschläge auf Dokumentenebene", 40)
+	r.d.Run(t, rows)
 }
 
 func (r *renderer) vat() {
@@ -510,11 +501,11 @@ func (r *renderer) vat() {
 	}
 	body, th := r.body(), r.th()
 	cur := inv.CurrencyCode
-	t := &table{x: marginX, rules: true, padX: 3, padY: 2.5, cols: []column{
-		{width: 150}, {width: 48, align: right}, {width: 82, align: right}, {width: 82, align: right}, {},
-	}, header: []para{{"Kategorie", th}, {"Satz", th}, {"Basisbetrag " + cur, th}, {"Steuerbetrag " + cur, th}, {"Befreiungsgrund", th}}}
-	t.cols[4].width = bodyW - 150 - 48 - 82 - 82
-	var rows [][][]para
+	t := &flow.Table{X: flow.A4Margin, Rules: true, PadX: 3, PadY: 2.5, Cols: []flow.Column{
+		{Width: 150}, {Width: 48, Align: flow.Right}, {Width: 82, Align: flow.Right}, {Width: 82, Align: flow.Right}, {},
+	}, Header: []flow.Para{th.Para("Kategorie"), th.Para("Satz"), th.Para("Basisbetrag " + cur), th.Para("Steuerbetrag " + cur), th.Para("Befreiungsgrund")}}
+	t.Cols[4].Width = flow.A4BodyWidth - 150 - 48 - 82 - 82
+	var rows [][][]flow.Para
 	for _, v := range inv.VATBreakdown {
 		reason := v.ExemptionReason
 		if v.ExemptionCode != "" {
@@ -524,24 +515,24 @@ func (r *renderer) vat() {
 		if n, ok := vatCategoryNames[v.Category]; ok {
 			cat += " – " + n
 		}
-		rows = append(rows, [][]para{{{cat, body}}, {{percent(v.Rate), body}}, {{amount(v.TaxableAmount), body}},
-			{{amount(v.TaxAmount), body}}, {{reason, body}}})
+		rows = append(rows, [][]flow.Para{{body.Para(cat)}, {body.Para(percent(v.Rate))}, {body.Para(amount(v.TaxableAmount))},
+			{body.Para(amount(v.TaxAmount))}, {body.Para(reason)}})
 	}
-	r.d.heading(r.f, "Umsatzsteueraufschlüsselung", 40)
-	r.d.run(t, rows)
+	r.d.Heading(r.f.Heading(), "Umsatzsteueraufschlüsselung", 40)
+	r.d.Run(t, rows)
 }
 
 func (r *renderer) totals() {
 	inv, tt := r.inv, r.inv.Totals
 	cur := " " + inv.CurrencyCode
-	body, bold := r.body(), style{font: r.f.bold, size: 10}
-	t := &table{x: marginX, padX: 3, padY: 1.8, cols: []column{{width: bodyW - 300}, {width: 190}, {width: 110, align: right}}}
-	var rows [][][]para
-	add := func(label, v string, st style) {
+	body, bold := r.body(), flow.Style{Font: r.f.Bold, Size: 10}
+	t := &flow.Table{X: flow.A4Margin, PadX: 3, PadY: 1.8, Cols: []flow.Column{{Width: flow.A4BodyWidth - 300}, {Width: 190}, {Width: 110, Align: flow.Right}}}
+	var rows [][][]flow.Para
+	add := func(label, v string, st flow.Style) {
 		if v == "" {
 			return
 		}
-		rows = append(rows, [][]para{nil, {{label, st}}, {{v + cur, st}}})
+		rows = append(rows, [][]flow.Para{nil, {st.Para(label)}, {st.Para(v + cur)}})
 	}
 	add("Summe der Positionen (netto)", amount(tt.LineNet), body)
 	add("Summe der Nachlässe", amountPtr(tt.Allowances), body)
@@ -549,15 +540,15 @@ func (r *renderer) totals() {
 	add("Gesamtbetrag netto", amount(tt.TaxExclusive), body)
 	add("Umsatzsteuer", amountPtr(tt.Tax), body)
 	if tt.TaxInTaxCurrency != nil && inv.TaxCurrencyCode != "" {
-		rows = append(rows, [][]para{nil, {{"Umsatzsteuer in Steuerwährung", body}},
-			{{amountPtr(tt.TaxInTaxCurrency) + " " + inv.TaxCurrencyCode, body}}})
+		rows = append(rows, [][]flow.Para{nil, {body.Para("Umsatzsteuer in Steuerwährung")},
+			{body.Para(amountPtr(tt.TaxInTaxCurrency) + " " + inv.TaxCurrencyCode)}})
 	}
 	add("Gesamtbetrag brutto", amount(tt.TaxInclusive), body)
 	add("Vorauszahlung", amountPtr(tt.Prepaid), body)
 	add("Rundungsbetrag", amountPtr(tt.Rounding), body)
 	add("Zahlbetrag", amount(tt.Payable), bold)
-	r.d.heading(r.f, "Gesamtbeträge", t.rowHeight(t.layoutRow(rows[0]))*float64(len(rows)))
-	r.d.run(t, rows)
+	r.d.Heading(r.f.Heading(), "Gesamtbeträge", t.Height(rows[0])*float64(len(rows)))
+	r.d.Run(t, rows)
 }
 
 func (r *renderer) payment() {
@@ -594,18 +585,18 @@ func (r *renderer) notes() {
 	if len(r.inv.Notes) == 0 {
 		return
 	}
-	t := &table{x: marginX, cols: []column{{width: bodyW}}, padX: 2, padY: 2.5, rules: true}
-	var rows [][][]para
+	t := &flow.Table{X: flow.A4Margin, Cols: []flow.Column{{Width: flow.A4BodyWidth}}, PadX: 2, PadY: 2.5, Rules: true}
+	var rows [][][]flow.Para
 	for _, n := range r.inv.Notes {
-		var ps []para
+		var ps []flow.Para
 		if n.SubjectCode != "" {
-			ps = append(ps, para{"Betreff: " + withCode(noteSubjects, n.SubjectCode), r.label()})
+			ps = append(ps, r.label().Para("Betreff: "+withCode(noteSubjects, n.SubjectCode)))
 		}
-		ps = append(ps, para{n.Text, r.body()})
-		rows = append(rows, [][]para{ps})
+		ps = append(ps, r.body().Para(n.Text))
+		rows = append(rows, [][]flow.Para{ps})
 	}
-	r.d.heading(r.f, "Bemerkungen", t.rowHeight(t.layoutRow(rows[0]))*0.5)
-	r.d.run(t, rows)
+	r.d.Heading(r.f.Heading(), "Bemerkungen", t.Height(rows[0])*0.5)
+	r.d.Run(t, rows)
 }
 
 func (r *renderer) attachments() {
@@ -613,24 +604,24 @@ func (r *renderer) attachments() {
 		return
 	}
 	body, th := r.body(), r.th()
-	t := &table{x: marginX, rules: true, padX: 3, padY: 2.5, cols: []column{
-		{width: 100}, {}, {width: 105}, {width: 75}, {width: 66, align: right},
-	}, header: []para{{"Kennung", th}, {"Beschreibung", th}, {"Dateiname", th}, {"MIME-Typ", th}, {"Größe", th}}}
-	t.cols[1].width = bodyW - 100 - 105 - 75 - 66
-	var rows [][][]para
+	t := &flow.Table{X: flow.A4Margin, Rules: true, PadX: 3, PadY: 2.5, Cols: []flow.Column{
+		{Width: 100}, {}, {Width: 105}, {Width: 75}, {Width: 66, Align: flow.Right},
+	}, Header: []flow.Para{th.Para("Kennung"), th.Para("Beschreibung"), th.Para("Dateiname"), th.Para("MIME-Typ"), th.Para("Größe")}}
+	t.Cols[1].Width = flow.A4BodyWidth - 100 - 105 - 75 - 66
+	var rows [][][]flow.Para
 	for _, a := range r.inv.Attachments {
 		size := ""
 		if a.HasContent() {
 			size = byteSize(a.Size)
 		}
-		desc := []para{{a.Description, body}}
+		desc := []flow.Para{body.Para(a.Description)}
 		if a.URI != "" {
-			desc = append(desc, para{"Verweis: " + a.URI, r.small()})
+			desc = append(desc, r.small().Para("Verweis: "+a.URI))
 		}
-		rows = append(rows, [][]para{{{a.ID, body}}, desc, {{a.Filename, body}}, {{a.MimeCode, body}}, {{size, body}}})
+		rows = append(rows, [][]flow.Para{{body.Para(a.ID)}, desc, {body.Para(a.Filename)}, {body.Para(a.MimeCode)}, {body.Para(size)}})
 	}
-	r.d.heading(r.f, "Rechnungsanhänge", 40)
-	r.d.run(t, rows)
+	r.d.Heading(r.f.Heading(), "Rechnungsanhänge", 40)
+	r.d.Run(t, rows)
 }
 
 // closing says which file is the legal original.
@@ -638,20 +629,12 @@ func (r *renderer) closing() {
 	st := r.small()
 	text := "Diese Darstellung wurde automatisch aus der elektronischen Rechnung erzeugt. " +
 		"Rechtlich maßgeblich ist die eingebettete XML-Datei „" + r.xmlName + "“."
-	lines := wrap(text, st, bodyW)
-	r.d.need(12 + st.lead()*float64(len(lines)))
-	r.d.y -= 12
-	for _, l := range lines {
-		r.d.text(st, marginX, r.d.y-st.size, l)
-		r.d.y -= st.lead()
-	}
+	r.d.Paragraph(st, text, 12)
 }
 
 // pageFurniture adds the short header and "Seite n von m" to every page,
 // once the number of pages is known.
 func (r *renderer) pageFurniture() {
-	n := len(r.d.pages)
-	st := style{font: r.f.regular, size: 8, gray: 0.3}
 	head := documentNoun(r.inv.TypeCode) + " " + r.inv.Number
 	if r.inv.IssueDate != "" {
 		head += " vom " + germanDate(r.inv.IssueDate)
@@ -659,15 +642,6 @@ func (r *renderer) pageFurniture() {
 	if r.inv.Seller.Name != "" {
 		head += " · " + r.inv.Seller.Name
 	}
-	for i, c := range r.d.pages {
-		page := "Seite " + strconv.Itoa(i+1) + " von " + strconv.Itoa(n)
-		pw := st.font.Width(page, st.size)
-		r.d.c = c
-		r.d.text(st, marginX, pageH-36, ellipsize(head, st, bodyW-pw-20))
-		r.d.text(st, marginX+bodyW-pw, pageH-36, page)
-		c.Line(marginX, pageH-42, marginX+bodyW, pageH-42, 0.5, ruleGray)
-		foot := "Darstellung der elektronischen Rechnung · Original: " + r.xmlName + " (eingebettet)"
-		c.Line(marginX, 38, marginX+bodyW, 38, 0.5, ruleGray)
-		r.d.text(st, marginX, 28, ellipsize(foot, st, bodyW))
-	}
+	foot := "Darstellung der elektronischen Rechnung · Original: " + r.xmlName + " (eingebettet)"
+	r.d.Furnish(flow.Style{Font: r.f.Regular, Size: 8, Color: flow.Gray(0.3)}, head, foot)
 }
