@@ -18,6 +18,12 @@ import (
 //go:embed migrations/sqlite/*.sql migrations/postgres/*.sql
 var migrationFiles embed.FS
 
+// goSteps are data migrations that SQL alone cannot do, run in the same
+// transaction right after the SQL of their version.
+var goSteps = map[int]func(ctx context.Context, s *sqlStore, tx *sql.Tx) error{
+	7: chainLegacyEvents,
+}
+
 type migration struct {
 	version int
 	name    string
@@ -99,6 +105,11 @@ func (s *sqlStore) migrate(ctx context.Context) error {
 			}
 			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 				return fmt.Errorf("apply migration %s: %w", m.name, err)
+			}
+			if step := goSteps[m.version]; step != nil {
+				if err := step(ctx, s, tx); err != nil {
+					return fmt.Errorf("apply migration %s: %w", m.name, err)
+				}
 			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`,
 				m.version, m.name, s.clock().Format(sqliteTimeLayout)); err != nil {

@@ -15,11 +15,8 @@ var postgresDialect = dialect{
 	// A transaction-scoped advisory lock: two processes starting against a
 	// fresh database queue here instead of racing on CREATE TABLE.
 	migrationLock: `SELECT pg_advisory_xact_lock(7310293641846528061)`,
-	// EXCLUSIVE conflicts with every writer of the table but not with plain
-	// SELECTs, so reading the trail never waits for an append.
-	eventLock: `LOCK TABLE audit_events IN EXCLUSIVE MODE`,
-	timeArg:   func(t time.Time) any { return dbTime(t) },
-	forUpdate: " FOR UPDATE",
+	timeArg:       func(t time.Time) any { return dbTime(t) },
+	forUpdate:     " FOR UPDATE",
 	// SHARE ROW EXCLUSIVE conflicts with itself and with writers, not with
 	// readers of the plan.
 	planLock: `LOCK TABLE plan_nodes IN SHARE ROW EXCLUSIVE MODE`,

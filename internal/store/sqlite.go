@@ -24,7 +24,6 @@ var sqliteDialect = dialect{
 	migrationDir: "migrations/sqlite",
 	// BEGIN IMMEDIATE (see sqliteDSN) already holds the write lock.
 	migrationLock: "",
-	eventLock:     "",
 	timeArg:       func(t time.Time) any { return dbTime(t).Format(sqliteTimeLayout) },
 	forUpdate:     "",
 	planLock:      "",

@@ -23,9 +23,6 @@ type dialect struct {
 	// migrationLock runs first in the migration transaction so that two
 	// processes opening a fresh database do not both apply a migration.
 	migrationLock string
-	// eventLock runs in an append transaction before the insert; see
-	// AppendEvent for why.
-	eventLock string
 	// timeArg turns a time into the value the driver stores.
 	timeArg func(time.Time) any
 	// forUpdate ends a SELECT that reads a row the transaction then
@@ -50,6 +47,8 @@ type sqlStore struct {
 	// rankWindow and totalCap replace SearchRankWindow and MaxSearchTotal
 	// when set (tests use small ones).
 	rankWindow, totalCap int
+	// appends is the group commit of audit events.
+	appends appendQueue
 }
 
 var _ Store = (*sqlStore)(nil)
@@ -554,84 +553,6 @@ func scanQuarantine(r rowScanner) (QuarantineItem, error) {
 		q.Payload = nil // the drivers disagree on empty blobs; settle on nil
 	}
 	return q, nil
-}
-
-// ---- audit events ---------------------------------------------------------
-
-func (s *sqlStore) AppendEvent(ctx context.Context, ev AuditEvent) (bool, error) {
-	if ev.Key == "" {
-		return false, fmt.Errorf("append event: %w: key is empty", ErrInvalid)
-	}
-	if ev.Action == "" {
-		return false, fmt.Errorf("append event %s: %w: action is empty", ev.Key, ErrInvalid)
-	}
-	var details any // NULL when there are none
-	if len(ev.Details) > 0 {
-		if !json.Valid(ev.Details) {
-			return false, fmt.Errorf("append event %s: %w: details are not valid JSON", ev.Key, ErrInvalid)
-		}
-		details = string(ev.Details)
-	}
-	if ev.Time.IsZero() {
-		ev.Time = s.clock()
-	}
-	var appended bool
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		// Seq must become visible in seq order: a reader that has seen event
-		// n must never later find an event < n appear, or a hash chain built
-		// over the trail would break. PostgreSQL hands out identity values
-		// before commit, so appends are serialised with a table lock there;
-		// SQLite has one writer and needs nothing.
-		if s.d.eventLock != "" {
-			if _, err := tx.ExecContext(ctx, s.d.eventLock); err != nil {
-				return fmt.Errorf("lock events: %w", err)
-			}
-		}
-		res, err := tx.ExecContext(ctx, `
-			INSERT INTO audit_events (key, time, actor, action, object_type, object_id, details)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)
-			ON CONFLICT (key) DO NOTHING`,
-			ev.Key, s.d.timeArg(ev.Time), ev.Actor, ev.Action, ev.ObjectType, ev.ObjectID, details)
-		if err != nil {
-			return err
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return err
-		}
-		appended = n == 1
-		return nil
-	})
-	if err != nil {
-		return false, fmt.Errorf("append event %s: %w", ev.Key, err)
-	}
-	return appended, nil
-}
-
-func (s *sqlStore) Events(ctx context.Context, objectType, objectID string) ([]AuditEvent, error) {
-	rows, err := s.db.QueryContext(ctx, `
-		SELECT seq, key, time, actor, action, object_type, object_id, details
-		FROM audit_events WHERE object_type = $1 AND object_id = $2 ORDER BY seq`, objectType, objectID)
-	if err != nil {
-		return nil, fmt.Errorf("events of %s %s: %w", objectType, objectID, err)
-	}
-	defer rows.Close()
-	out := []AuditEvent{} // empty, not nil: lists are encoded as [] in the API
-	for rows.Next() {
-		var ev AuditEvent
-		var details []byte
-		if err := rows.Scan(&ev.Seq, &ev.Key, timeDest{&ev.Time}, &ev.Actor, &ev.Action, &ev.ObjectType, &ev.ObjectID, &details); err != nil {
-			return nil, fmt.Errorf("events of %s %s: %w", objectType, objectID, err)
-		}
-		if len(details) > 0 {
-			ev.Details = json.RawMessage(details)
-		}
-		out = append(out, ev)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("events of %s %s: %w", objectType, objectID, err)
-	}
-	return out, nil
 }
 
 // ---- housekeeping -----------------------------------------------------------

@@ -2,12 +2,12 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
 
+	"github.com/aktenfluss/aktenfluss/internal/audit"
 	"github.com/aktenfluss/aktenfluss/internal/records"
 )
 
@@ -82,13 +82,8 @@ type Store interface {
 	// increments RetryCount. ErrNotFound if the item does not exist.
 	MarkQuarantineRetried(ctx context.Context, id int64, at time.Time) error
 
-	// AppendEvent adds an audit event. Idempotent on Key: a second append with
-	// the same Key is a no-op returning appended=false (activities are
-	// retried). Key and Action must be non-empty; Time defaults to now;
-	// Details, when set, must be valid JSON and is stored byte for byte.
-	AppendEvent(ctx context.Context, ev AuditEvent) (appended bool, err error)
-	// Events returns the events of one object in append order (by Seq).
-	Events(ctx context.Context, objectType, objectID string) ([]AuditEvent, error)
+	// AuditTrail is the hash-chained audit trail.
+	AuditTrail
 
 	// AddInvoice stores the invoice record of an e-invoice document,
 	// idempotent on DocumentSHA256, and flags a likely duplicate: DuplicateOf
@@ -143,17 +138,8 @@ type QuarantineItem struct {
 	RetryCount int        `json:"retry_count"`
 }
 
-// AuditEvent is one line of the audit trail.
-type AuditEvent struct {
-	Seq        int64           `json:"seq"` // assigned; strictly increasing in append order
-	Key        string          `json:"key"` // idempotency key chosen by the caller
-	Time       time.Time       `json:"time"`
-	Actor      string          `json:"actor"`       // user or component, e.g. "system:intake"
-	Action     string          `json:"action"`      // e.g. "document.registered"
-	ObjectType string          `json:"object_type"` // e.g. "document"
-	ObjectID   string          `json:"object_id"`   // e.g. the document's sha256
-	Details    json.RawMessage `json:"details,omitempty"`
-}
+// AuditEvent is one line of the audit trail; see internal/audit.
+type AuditEvent = audit.Event
 
 // Open connects to the database a DSN names and brings its schema up to date.
 //
