@@ -39,9 +39,11 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return benchSearch(ctx, args[1:], stdout, stderr)
 		case "approval":
 			return benchApproval(ctx, args[1:], stdout, stderr)
+		case "audit":
+			return benchAudit(ctx, args[1:], stdout, stderr)
 		}
 	}
-	return usageError{"bench: intake, ocr, einvoice, extract, search or approval?"}
+	return usageError{"bench: intake, ocr, einvoice, extract, search, approval or audit?"}
 }
 
 // benchIntake starts `aktenfluss dev` as a child process on a fresh data

@@ -62,7 +62,7 @@ func benchSearch(ctx context.Context, args []string, stdout, stderr io.Writer) e
 }
 
 func benchSearchOne(ctx context.Context, backend, pgDSN string, corpus []records.SearchDoc, qs []benchQuery, batch int, keep bool, stdout io.Writer) error {
-	dsn, cleanup, err := throwawayStore(ctx, backend, pgDSN)
+	dsn, cleanup, err := throwawayStore(ctx, "search", backend, pgDSN)
 	if err != nil {
 		return err
 	}
@@ -144,23 +144,23 @@ func percentiles(ds []time.Duration) (p50, p95, p99 time.Duration) {
 // throwawayStore names a database the bench may fill and drop: a file in a
 // new temporary directory, or a new schema bench_search_<pid> reached via
 // search_path. cleanup removes it.
-func throwawayStore(ctx context.Context, backend, pgDSN string) (dsn string, cleanup func(), err error) {
+func throwawayStore(ctx context.Context, name, backend, pgDSN string) (dsn string, cleanup func(), err error) {
 	if backend == "sqlite" {
-		dir, err := os.MkdirTemp("", "aktenfluss-bench-search-")
+		dir, err := os.MkdirTemp("", "aktenfluss-bench-"+name+"-")
 		if err != nil {
 			return "", nil, err
 		}
-		return "sqlite:" + filepath.Join(dir, "search.db"), func() { _ = os.RemoveAll(dir) }, nil
+		return "sqlite:" + filepath.Join(dir, name+".db"), func() { _ = os.RemoveAll(dir) }, nil
 	}
 	u, err := url.Parse(pgDSN)
 	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
-		return "", nil, usageError{"bench search: --dsn must be a postgres:// URL"}
+		return "", nil, usageError{"bench " + name + ": --dsn must be a postgres:// URL"}
 	}
 	admin, err := sql.Open("pgx", pgDSN)
 	if err != nil {
 		return "", nil, err
 	}
-	schema := fmt.Sprintf("bench_search_%d", os.Getpid())
+	schema := fmt.Sprintf("bench_%s_%d", name, os.Getpid())
 	if _, err := admin.ExecContext(ctx, `CREATE SCHEMA `+schema); err != nil {
 		admin.Close()
 		return "", nil, fmt.Errorf("create schema %s: %w", schema, err)

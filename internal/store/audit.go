@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -58,14 +59,17 @@ type appendReq struct {
 	appended bool
 	err      error
 	done     chan struct{}
+	lead     chan struct{} // the writing is handed to this request
+	promoted bool          // lead was sent (guarded by appendQueue.mu)
 }
 
 // appendQueue collects concurrent appends. The first caller to find the
-// queue idle becomes the writer: it commits what has queued up, one batch
-// after the other, until the queue is empty. The others wait for their
-// request to be done. Writes run without the callers' cancellation: a
-// caller that gives up leaves an append that is still committed, which is
-// harmless because appends are idempotent on their key.
+// queue idle becomes the writer: it commits what has queued up
+// (commitQueued) until its own event is in, then hands the writing on to
+// the oldest waiting caller, so no caller writes for others for long.
+// Writes run without the callers' cancellation: a caller that gives up
+// after its event was taken into a batch leaves an append that is still
+// committed, which is harmless because appends are idempotent on their key.
 type appendQueue struct {
 	mu      sync.Mutex
 	pending []*appendReq
@@ -80,56 +84,119 @@ func (s *sqlStore) AppendEvent(ctx context.Context, ev AuditEvent) (bool, error)
 	if err != nil {
 		return false, fmt.Errorf("append event: %w: %v", ErrInvalid, err)
 	}
-	r := &appendReq{ev: ev, done: make(chan struct{})}
+	r := &appendReq{ev: ev, done: make(chan struct{}), lead: make(chan struct{}, 1)}
 	q := &s.appends
 	q.mu.Lock()
 	q.pending = append(q.pending, r)
-	if q.busy {
+	if !q.busy {
+		q.busy = true
 		q.mu.Unlock()
-		select {
-		case <-r.done:
-			return r.appended, r.err
-		case <-ctx.Done():
-			return false, fmt.Errorf("append event %s: %w", ev.Key, ctx.Err())
-		}
+		s.writeFor(r, context.WithoutCancel(ctx))
+		return r.appended, r.err
 	}
-	q.busy = true
-	wctx := context.WithoutCancel(ctx)
-	for len(q.pending) > 0 {
-		n := min(len(q.pending), auditBatchMax)
-		batch := q.pending[:n:n]
-		q.pending = q.pending[n:]
-		q.mu.Unlock()
-		s.commitBatch(wctx, batch)
-		q.mu.Lock()
-	}
-	q.pending = nil
-	q.busy = false
 	q.mu.Unlock()
-	return r.appended, r.err
+	select {
+	case <-r.done:
+		return r.appended, r.err
+	case <-r.lead:
+		s.writeFor(r, context.WithoutCancel(ctx))
+		return r.appended, r.err
+	case <-ctx.Done():
+	}
+	q.mu.Lock()
+	if r.promoted { // the writing was handed to us just now: it must go on
+		q.mu.Unlock()
+		<-r.lead
+		s.writeFor(r, context.WithoutCancel(ctx))
+		return false, fmt.Errorf("append event %s: %w", ev.Key, ctx.Err())
+	}
+	if i := slices.Index(q.pending, r); i >= 0 {
+		q.pending = slices.Delete(q.pending, i, i+1)
+	}
+	q.mu.Unlock()
+	return false, fmt.Errorf("append event %s: %w", ev.Key, ctx.Err())
 }
 
-// commitBatch appends a batch in one transaction. If that fails, each
-// request is tried on its own, so one bad event cannot fail its neighbours.
-func (s *sqlStore) commitBatch(ctx context.Context, batch []*appendReq) {
-	evs := make([]audit.Event, len(batch))
-	for i, r := range batch {
-		evs[i] = r.ev
-	}
-	appended, err := s.appendEvents(ctx, evs)
-	if err != nil && len(batch) > 1 {
-		for _, r := range batch {
-			s.commitBatch(ctx, []*appendReq{r})
+// writeFor is the writer's turn: commit batches until r is done, then hand
+// over to the oldest waiting request or leave the queue idle.
+func (s *sqlStore) writeFor(r *appendReq, ctx context.Context) {
+	q := &s.appends
+	for {
+		s.commitQueued(ctx)
+		q.mu.Lock()
+		if len(q.pending) == 0 {
+			q.busy = false
+			q.mu.Unlock()
+			return
 		}
-		return
+		select {
+		case <-r.done:
+			next := q.pending[0]
+			next.promoted = true
+			next.lead <- struct{}{}
+			q.mu.Unlock()
+			return
+		default:
+			q.mu.Unlock()
+		}
+	}
+}
+
+// commitQueued commits the next batch of queued appends. The batch is taken only once the transaction holds the chain's head, so
+// everything that queued up while another writer held it goes into this
+// one commit. If the batch fails, each request is tried on its own, so one
+// bad event cannot fail its neighbours.
+func (s *sqlStore) commitQueued(ctx context.Context) {
+	q := &s.appends
+	var batch []*appendReq
+	var evs []audit.Event
+	var appended []bool
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		head, err := s.lockHead(ctx, tx)
+		if err != nil {
+			return err
+		}
+		q.mu.Lock()
+		n := min(len(q.pending), auditBatchMax)
+		batch = q.pending[:n:n]
+		q.pending = q.pending[n:]
+		q.mu.Unlock()
+		evs = make([]audit.Event, len(batch))
+		for i, r := range batch {
+			evs[i] = r.ev
+		}
+		appended, err = s.chainTx(ctx, tx, head, evs, false)
+		return err
+	})
+	if errors.Is(err, errKeyExists) {
+		appended, err = s.appendEvents(ctx, evs)
 	}
 	for i, r := range batch {
-		if err != nil {
-			r.err = fmt.Errorf("append event %s: %w", r.ev.Key, err)
-		} else {
+		switch {
+		case err == nil:
 			r.appended = appended[i]
+		case len(batch) == 1:
+			r.err = fmt.Errorf("append event %s: %w", r.ev.Key, err)
+		default:
+			one, err := s.appendEvents(ctx, []audit.Event{r.ev})
+			if err != nil {
+				r.err = fmt.Errorf("append event %s: %w", r.ev.Key, err)
+			} else {
+				r.appended = one[0]
+			}
 		}
 		close(r.done)
+	}
+	if batch == nil && err != nil {
+		// The head could not be locked: fail everything queued, since the
+		// next attempt would most likely fail the same way.
+		q.mu.Lock()
+		batch, q.pending = q.pending, nil
+		q.mu.Unlock()
+		for _, r := range batch {
+			r.err = fmt.Errorf("append event %s: %w", r.ev.Key, err)
+			close(r.done)
+		}
 	}
 }
 
@@ -162,20 +229,45 @@ func (s *sqlStore) appendEvents(ctx context.Context, evs []audit.Event) ([]bool,
 	return out, err
 }
 
-// appendTx links evs (normalised) to the chain inside tx: it locks the
-// head, skips keys already in the trail, assigns seq and hashes, inserts
-// the rows and personal data, and moves the head.
+// errKeyExists ends an append transaction that assumed its keys were new
+// and met one already in the trail; the append is then redone with a
+// lookup of every key (appendTx). Appends are mostly new, so the common
+// path saves the lookup.
+var errKeyExists = errors.New("audit key exists")
+
+// appendTx links evs (normalised) to the chain inside tx, skipping keys
+// already in the trail.
 func (s *sqlStore) appendTx(ctx context.Context, tx *sql.Tx, evs []audit.Event) ([]bool, error) {
+	head, err := s.lockHead(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	return s.chainTx(ctx, tx, head, evs, true)
+}
+
+// lockHead reads the end of the chain and holds it for tx.
+func (s *sqlStore) lockHead(ctx context.Context, tx *sql.Tx) (audit.Head, error) {
 	var head audit.Head
 	if err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`+s.d.forUpdate).Scan(&head.Seq, &head.Hash); err != nil {
-		return nil, fmt.Errorf("lock audit head: %w", err)
+		return head, fmt.Errorf("lock audit head: %w", err)
 	}
 	if head.Seq == 0 {
 		head.Hash = audit.Genesis()
 	}
-	exists, err := s.existingKeys(ctx, tx, evs)
-	if err != nil {
-		return nil, err
+	return head, nil
+}
+
+// chainTx appends evs after head inside tx, which holds the head: it
+// skips keys already in the trail (looked up if lookup is set, else the
+// insert fails with errKeyExists), assigns seq and hashes, inserts the
+// rows and personal data, and moves the head.
+func (s *sqlStore) chainTx(ctx context.Context, tx *sql.Tx, head audit.Head, evs []audit.Event, lookup bool) ([]bool, error) {
+	exists := map[string]bool{}
+	if lookup {
+		var err error
+		if exists, err = s.existingKeys(ctx, tx, evs); err != nil {
+			return nil, err
+		}
 	}
 	appended := make([]bool, len(evs))
 	var linked []audit.Event
@@ -205,32 +297,21 @@ func (s *sqlStore) appendTx(ctx context.Context, tx *sql.Tx, evs []audit.Event) 
 	return appended, nil
 }
 
+// existingKeys looks the keys up one by one: an equality on the unique
+// key is an index lookup whatever the planner thinks of the table's size
+// (an IN list over a table that was empty when the statement was prepared
+// can get a generic plan that scans it). Only the rare batch that meets a
+// repeated key comes here.
 func (s *sqlStore) existingKeys(ctx context.Context, tx *sql.Tx, evs []audit.Event) (map[string]bool, error) {
 	found := map[string]bool{}
-	const chunk = 500
-	for start := 0; start < len(evs); start += chunk {
-		part := evs[start:min(start+chunk, len(evs))]
-		args := make([]any, len(part))
-		marks := make([]string, len(part))
-		for i, ev := range part {
-			args[i] = ev.Key
-			marks[i] = fmt.Sprintf("$%d", i+1)
-		}
-		rows, err := tx.QueryContext(ctx, `SELECT key FROM audit_log WHERE key IN (`+strings.Join(marks, ",")+`)`, args...)
-		if err != nil {
-			return nil, fmt.Errorf("look up audit keys: %w", err)
-		}
-		for rows.Next() {
-			var k string
-			if err := rows.Scan(&k); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			found[k] = true
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
+	for _, ev := range evs {
+		var one int
+		err := tx.QueryRowContext(ctx, `SELECT 1 FROM audit_log WHERE key = $1`, ev.Key).Scan(&one)
+		switch {
+		case err == nil:
+			found[ev.Key] = true
+		case !errors.Is(err, sql.ErrNoRows):
+			return nil, fmt.Errorf("look up audit key: %w", err)
 		}
 	}
 	return found, nil
@@ -263,8 +344,15 @@ func (s *sqlStore) insertEvents(ctx context.Context, tx *sql.Tx, evs []audit.Eve
 				personal = append(personal, ev)
 			}
 		}
-		if _, err := tx.ExecContext(ctx, sb.String(), args...); err != nil {
+		sb.WriteString(` ON CONFLICT (key) DO NOTHING`)
+		res, err := tx.ExecContext(ctx, sb.String(), args...)
+		if err != nil {
 			return fmt.Errorf("insert audit events: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("insert audit events: %w", err)
+		} else if n != int64(len(part)) {
+			return errKeyExists
 		}
 		for _, ev := range personal {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO audit_personal (seq, salt, data) VALUES ($1, $2, $3)`,
