@@ -32,7 +32,33 @@ type Config struct {
 	Intake   IntakeConfig   `yaml:"intake"`
 	OCR      OCRConfig      `yaml:"ocr"`
 	Records  RecordsConfig  `yaml:"records"`
+	Audit    AuditConfig    `yaml:"audit"`
 	Log      LogConfig      `yaml:"log"`
+}
+
+// AuditConfig is where the audit trail's checkpoints are signed and kept.
+// The signing key and the checkpoint file belong outside the database (and
+// in production on another host or volume than the database): a forger
+// with the database alone can then neither sign nor rewrite a checkpoint.
+type AuditConfig struct {
+	// SigningKey is the Ed25519 private key (PKCS#8 PEM, as written by
+	// `openssl genpkey -algorithm ed25519`) that signs checkpoints
+	// (AKTENFLUSS_AUDIT_SIGNING_KEY). dev: DATA_DIR/audit/signing-key.pem,
+	// created on first start. Required for the worker role in production.
+	SigningKey string `yaml:"signing_key"`
+	// PublicKeys are further public keys (PEM files) whose checkpoints
+	// verification accepts, e.g. a key used before a rotation
+	// (AKTENFLUSS_AUDIT_PUBLIC_KEYS, comma-separated paths).
+	PublicKeys []string `yaml:"public_keys"`
+	// CheckpointFile receives every checkpoint as a JSON line
+	// (AKTENFLUSS_AUDIT_CHECKPOINT_FILE). dev: DATA_DIR/audit/checkpoints.jsonl.
+	// Checkpoints also go to the NATS subject audit.checkpoints (stream AUDIT).
+	CheckpointFile string `yaml:"checkpoint_file"`
+	// CheckpointEvery is how often the worker signs the end of the chain
+	// when it has grown (AKTENFLUSS_AUDIT_CHECKPOINT_EVERY), default 1m.
+	// Events after the last checkpoint are protected by the chain and the
+	// head row, not yet by a signature.
+	CheckpointEvery time.Duration `yaml:"checkpoint_every"`
 }
 
 // RecordsConfig shapes the E-Akte: file numbers, routing and task deadlines.
@@ -133,6 +159,7 @@ func Defaults() Config {
 		Intake:   IntakeConfig{MaxBytes: 200 << 20, MaxDeliver: 10, AckWait: 30 * time.Second, Concurrency: 8},
 		OCR:      OCRConfig{Languages: "deu", Jobs: runtime.NumCPU()},
 		Records:  RecordsConfig{FileNumberLayout: "{code}-{seq:4}/{year}", TaskRemindAfter: 72 * time.Hour, TaskEscalateAfter: 120 * time.Hour},
+		Audit:    AuditConfig{CheckpointEvery: time.Minute},
 		Log:      LogConfig{Level: "info"},
 	}
 }
@@ -180,6 +207,17 @@ func (c *Config) settings() []envSetting {
 				return errors.New("must be a duration such as 72h")
 			}
 			*p = d
+			return nil
+		}
+	}
+	list := func(p *[]string) func(string) error {
+		return func(v string) error {
+			*p = nil
+			for _, part := range strings.Split(v, ",") {
+				if part = strings.TrimSpace(part); part != "" {
+					*p = append(*p, part)
+				}
+			}
 			return nil
 		}
 	}
@@ -231,6 +269,10 @@ func (c *Config) settings() []envSetting {
 		{"AKTENFLUSS_TASK_ESCALATE_AFTER", "records.task_escalate_after", dur(&c.Records.TaskEscalateAfter)},
 		{"AKTENFLUSS_APPROVAL_CONFIG", "records.approval_config", str(&c.Records.ApprovalConfig)},
 		{"AKTENFLUSS_BOOKING_EXPORT_DIR", "records.booking_export_dir", str(&c.Records.BookingExportDir)},
+		{"AKTENFLUSS_AUDIT_SIGNING_KEY", "audit.signing_key", str(&c.Audit.SigningKey)},
+		{"AKTENFLUSS_AUDIT_PUBLIC_KEYS", "audit.public_keys", list(&c.Audit.PublicKeys)},
+		{"AKTENFLUSS_AUDIT_CHECKPOINT_FILE", "audit.checkpoint_file", str(&c.Audit.CheckpointFile)},
+		{"AKTENFLUSS_AUDIT_CHECKPOINT_EVERY", "audit.checkpoint_every", dur(&c.Audit.CheckpointEvery)},
 		{"AKTENFLUSS_LOG_LEVEL", "log.level", str(&c.Log.Level)},
 	}
 }
@@ -307,6 +349,9 @@ func (c *Config) ValidateProduction(roles []Role) error {
 		if r == RoleWorker || r == RoleOCR {
 			need("temporal.address", c.Temporal.Address)
 			need("blob.dir", c.Blob.Dir)
+		}
+		if r == RoleWorker {
+			need("audit.signing_key", c.Audit.SigningKey)
 		}
 	}
 	errs = append(errs, c.validateCommon()...)

@@ -64,8 +64,8 @@ func TestErrorsNameTheSetting(t *testing.T) {
 			[]string{"database.url (DATABASE_URL): must be set", "temporal.address (TEMPORAL_ADDRESS): must be set", "nats.url (NATS_URL): must be set"}, nil},
 		{"bad nats url", map[string]string{"NATS_URL": "http://x", "DATABASE_URL": "sqlite:/x.db", "TEMPORAL_ADDRESS": "t:7233"}, []Role{RoleConsume},
 			[]string{"nats.url (NATS_URL)"}, nil},
-		{"worker needs blob dir", map[string]string{"NATS_URL": "nats://n:4222", "DATABASE_URL": "postgres://db/x", "TEMPORAL_ADDRESS": "t:7233"}, []Role{RoleWorker},
-			[]string{"blob.dir (AKTENFLUSS_BLOB_DIR): must be set"}, nil},
+		{"worker needs blob dir and signing key", map[string]string{"NATS_URL": "nats://n:4222", "DATABASE_URL": "postgres://db/x", "TEMPORAL_ADDRESS": "t:7233"}, []Role{RoleWorker},
+			[]string{"blob.dir (AKTENFLUSS_BLOB_DIR): must be set", "audit.signing_key (AKTENFLUSS_AUDIT_SIGNING_KEY): must be set"}, nil},
 		{"serve needs only the database", nil, []Role{RoleServe}, []string{"database.url (DATABASE_URL): must be set"}, []string{"temporal.address", "nats.url"}},
 		{"bad database scheme", map[string]string{"DATABASE_URL": "mysql://db", "TEMPORAL_ADDRESS": "t:7233"}, []Role{RoleServe},
 			[]string{"database.url (DATABASE_URL)"}, nil},
@@ -110,7 +110,11 @@ func TestValidProductionConfig(t *testing.T) {
 	c, err := Load("", env(map[string]string{
 		"NATS_URL": "nats://a:4222,nats://b:4222", "DATABASE_URL": "postgres://db/x",
 		"TEMPORAL_ADDRESS": "temporal:7233", "AKTENFLUSS_BLOB_DIR": "/var/lib/aktenfluss/blobs",
+		"AKTENFLUSS_AUDIT_SIGNING_KEY": "/etc/aktenfluss/audit/signing-key.pem", "AKTENFLUSS_AUDIT_PUBLIC_KEYS": "/a.pem, /b.pem",
 	}))
+	if len(c.Audit.PublicKeys) != 2 || c.Audit.PublicKeys[1] != "/b.pem" {
+		t.Fatalf("public keys = %q", c.Audit.PublicKeys)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
