@@ -131,12 +131,30 @@ func (a *Approval) RecordDecision(ctx context.Context, in workflows.RecordDecisi
 	if !d.Approve {
 		verdict = "rejected"
 	}
-	details := map[string]any{"stage": d.Stage, "user": d.User, "on_behalf_of": d.OnBehalfOf, "approve": d.Approve, "comment": d.Comment, "seq": in.Seq}
+	details := map[string]any{"stage": d.Stage, "user": d.User, "on_behalf_of": d.OnBehalfOf, "approve": d.Approve, "seq": in.Seq}
+	if d.Comment != "" {
+		// A comment is free text that may name citizens: it is kept
+		// beside the chain, so it can be erased without breaking it.
+		details[personalKey] = map[string]any{"comment": d.Comment}
+	}
 	return a.events(ctx, fmt.Sprintf("approval-%d/decision-%d", in.InvoiceID, in.Seq), d.At, d.User, "invoice."+string(d.Stage)+"."+verdict, in.InvoiceID, in.DocumentSHA256, details)
 }
 
-// events appends one event on the invoice and one on its document.
+// personalKey marks, in the details given to events, what is personal
+// data: free text (comments, reasons) that may name citizens.
+const personalKey = "\x00personal"
+
+// events appends one event on the invoice and one on its document. A
+// details entry under personalKey becomes the events' personal data.
 func (a *Approval) events(ctx context.Context, key string, at time.Time, actor, action string, invoiceID int64, doc string, details map[string]any) error {
+	var personal json.RawMessage
+	if p, ok := details[personalKey]; ok {
+		delete(details, personalKey)
+		var err error
+		if personal, err = json.Marshal(p); err != nil {
+			return err
+		}
+	}
 	raw, err := json.Marshal(details)
 	if err != nil {
 		return err
@@ -146,7 +164,7 @@ func (a *Approval) events(ctx context.Context, key string, at time.Time, actor, 
 			continue
 		}
 		if _, err := a.Store.AppendEvent(ctx, store.AuditEvent{Key: key + "/" + obj[0], Time: at, Actor: actor, Action: action,
-			ObjectType: obj[0], ObjectID: obj[1], Details: raw}); err != nil {
+			ObjectType: obj[0], ObjectID: obj[1], Details: raw, Personal: personal}); err != nil {
 			return fmt.Errorf("audit %s: %w", action, err)
 		}
 	}
@@ -433,5 +451,5 @@ func (a *Approval) CloseApproval(ctx context.Context, in workflows.CloseApproval
 		return err
 	}
 	return a.events(ctx, fmt.Sprintf("approval-%d/closed", inv.ID), in.At, in.By, "invoice."+string(status), inv.ID, in.DocumentSHA256,
-		map[string]any{"reason": in.Reason, "to_sender": in.ToSender, "unit": in.Unit})
+		map[string]any{"to_sender": in.ToSender, "unit": in.Unit, personalKey: map[string]any{"reason": in.Reason}})
 }

@@ -79,9 +79,6 @@ func (a *Tasks) SaveTask(ctx context.Context, in workflows.SaveTaskInput) error 
 	if t.FollowUpOn != nil {
 		details["follow_up_on"] = t.FollowUpOn.UTC()
 	}
-	if in.Comment != "" {
-		details["comment"] = in.Comment
-	}
 	raw, err := json.Marshal(details)
 	if err != nil {
 		return fmt.Errorf("audit task %s: %w", t.ID, err)
@@ -90,6 +87,12 @@ func (a *Tasks) SaveTask(ctx context.Context, in workflows.SaveTaskInput) error 
 	ev := store.AuditEvent{
 		Key: key, Time: a.at(in.At), Actor: actor, Action: "task." + in.Event,
 		ObjectType: "task", ObjectID: t.ID, Details: raw,
+	}
+	if in.Comment != "" {
+		// Free text that may name citizens: beside the chain, erasable.
+		if ev.Personal, err = json.Marshal(map[string]string{"comment": in.Comment}); err != nil {
+			return err
+		}
 	}
 	if _, err := a.Store.AppendEvent(ctx, ev); err != nil {
 		return fmt.Errorf("audit task %s version %d: %w", t.ID, t.Version, err)

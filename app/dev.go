@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 
+	"github.com/aktenfluss/aktenfluss/internal/audit"
 	"github.com/aktenfluss/aktenfluss/internal/config"
 	"github.com/aktenfluss/aktenfluss/internal/devstack"
 )
@@ -66,6 +67,17 @@ func (i DevInfo) Apply(cfg *config.Config) {
 	cfg.Temporal.Address = i.Temporal
 	cfg.Database.URL = i.Database
 	cfg.Blob.Dir = i.BlobDir
+}
+
+// DevAuditDefaults puts the audit signing key and the checkpoint file into
+// the dev data directory unless configured otherwise.
+func DevAuditDefaults(cfg *config.AuditConfig, dataDir string) {
+	if cfg.SigningKey == "" {
+		cfg.SigningKey = filepath.Join(dataDir, "audit", "signing-key.pem")
+	}
+	if cfg.CheckpointFile == "" {
+		cfg.CheckpointFile = filepath.Join(dataDir, "audit", "checkpoints.jsonl")
+	}
 }
 
 // RunDev runs the embedded default: NATS with JetStream and a Temporal
@@ -127,6 +139,12 @@ func RunDev(ctx context.Context, cfg config.Config, log *slog.Logger, opts DevOp
 	cfg.Temporal.Namespace = ts.Namespace()
 	if cfg.Records.BookingExportDir == "" {
 		cfg.Records.BookingExportDir = filepath.Join(dir, "exports")
+	}
+	DevAuditDefaults(&cfg.Audit, dir)
+	if _, created, err := audit.LoadOrCreatePrivateKey(cfg.Audit.SigningKey); err != nil {
+		return fmt.Errorf("audit signing key (setting audit.signing_key): %w", err)
+	} else if created {
+		log.Info("created the audit signing key; in production keep it off the database host", "path", cfg.Audit.SigningKey)
 	}
 
 	roles := opts.Roles

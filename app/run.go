@@ -3,6 +3,7 @@ package app
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/aktenfluss/aktenfluss/activities"
 	"github.com/aktenfluss/aktenfluss/internal/approval"
+	"github.com/aktenfluss/aktenfluss/internal/audit"
 	"github.com/aktenfluss/aktenfluss/internal/config"
 	"github.com/aktenfluss/aktenfluss/internal/intake"
 	"github.com/aktenfluss/aktenfluss/internal/ocr"
@@ -99,12 +101,9 @@ func (d *Deps) ApprovalActivities() (*activities.Approval, error) {
 // LoadRoutingRules reads the rules file, or returns the built-in example
 // rules when path is empty.
 func LoadRoutingRules(path string) (*routing.Rules, error) {
-	raw := routing.Example()
-	if path != "" {
-		var err error
-		if raw, err = os.ReadFile(path); err != nil {
-			return nil, fmt.Errorf("routing rules: %w", err)
-		}
+	raw, err := routingRulesBytes(path)
+	if err != nil {
+		return nil, err
 	}
 	rules, err := routing.Parse(raw)
 	if err != nil {
@@ -113,7 +112,80 @@ func LoadRoutingRules(path string) (*routing.Rules, error) {
 	return rules, nil
 }
 
+func routingRulesBytes(path string) ([]byte, error) {
+	if path == "" {
+		return routing.Example(), nil
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("routing rules: %w", err)
+	}
+	return raw, nil
+}
+
+// recordConfiguration logs the configuration the worker runs with; a
+// changed rule file or Dienstanweisung shows in the trail from the first
+// start with it.
+func (d *Deps) recordConfiguration(ctx context.Context) error {
+	rules, err := routingRulesBytes(d.Cfg.Records.RoutingRules)
+	if err != nil {
+		return err
+	}
+	approvalRaw := approval.ExampleConfig()
+	if p := d.Cfg.Records.ApprovalConfig; p != "" {
+		if approvalRaw, err = os.ReadFile(p); err != nil {
+			return fmt.Errorf("approval config: %w", err)
+		}
+	}
+	settings, err := json.Marshal(d.Cfg.Records)
+	if err != nil {
+		return err
+	}
+	for _, c := range []struct {
+		name, source string
+		raw          []byte
+	}{
+		{"routing_rules", cmp.Or(d.Cfg.Records.RoutingRules, "eingebaute Beispielregeln"), rules},
+		{"approval_config", cmp.Or(d.Cfg.Records.ApprovalConfig, "eingebaute Beispiel-Dienstanweisung"), approvalRaw},
+		{"records", "Einstellungen records.*", settings},
+	} {
+		if err := RecordConfig(ctx, d.Store, c.name, c.source, c.raw); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// startCheckpoints signs the audit chain's end every audit.checkpoint_every
+// until ctx ends.
+func (d *Deps) startCheckpoints(ctx context.Context) (wait func(), err error) {
+	key, err := audit.LoadPrivateKey(d.Cfg.Audit.SigningKey)
+	if err != nil {
+		return nil, fmt.Errorf("setting audit.signing_key: %w", err)
+	}
+	cp := &Checkpointer{Store: d.Store, Key: key, File: d.Cfg.Audit.CheckpointFile, JS: d.JS, Log: d.Log.With("component", "audit")}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		cp.Run(ctx, cmp.Or(d.Cfg.Audit.CheckpointEvery, time.Minute))
+	}()
+	return func() { <-done }, nil
+}
+
 func (d *Deps) runWorker(ctx context.Context) error {
+	if err := d.recordConfiguration(ctx); err != nil {
+		return err
+	}
+	waitCheckpoints := func() {}
+	if d.Cfg.Audit.SigningKey != "" {
+		var err error
+		if waitCheckpoints, err = d.startCheckpoints(ctx); err != nil {
+			return err
+		}
+	} else {
+		d.Log.Warn("no audit.signing_key: the audit trail is chained but no checkpoint is signed")
+	}
+	defer waitCheckpoints()
 	acts := &activities.Inbound{Objects: activities.JetStreamObjects{JS: d.JS, Bucket: intake.ObjectBucket}, Blobs: d.Blobs, Registry: d.Store, Quarantined: d.Store}
 	inv := &activities.EInvoices{Blobs: d.Blobs, Registry: d.Store, Outbound: activities.JetStreamOutbound{JS: d.JS}}
 	rt, err := d.RoutingActivities()

@@ -197,3 +197,16 @@ func TestKeysAndCheckpointFile(t *testing.T) {
 	_, err = ReadCheckpointFile(file)
 	require.ErrorContains(t, err, "line 2")
 }
+
+func TestSummary(t *testing.T) {
+	for _, tc := range []struct{ action, details, want string }{
+		{"document.registered", ``, "Im Posteingangsbuch eingetragen"},
+		{"document.routed", `{"file_number":"63.01.02-0001/2026","rule":"file-number"}`, "Zugeordnet (Akte 63.01.02-0001/2026, Regel file-number)"},
+		{"task.claimed", `{"unit":"63","assignee":"m.weber"}`, "Aufgabe übernommen (Einheit 63, an m.weber)"},
+		{"invoice.factual.approved", `{"on_behalf_of":"a.schneider"}`, "Sachlich richtig bestätigt (im Auftrag von a.schneider)"},
+		{"invoice.payment_order.rejected", `{}`, "Anordnung abgelehnt"},
+		{"something.new", ``, "something.new"},
+	} {
+		require.Equal(t, tc.want, Summary(tc.action, json.RawMessage(tc.details)), tc.action)
+	}
+}

@@ -48,7 +48,14 @@ type TopologyConfig struct {
 	Replicas int
 }
 
-// EnsureStreams creates the INTAKE, OUTBOUND and FINANCE streams and the intake-objects bucket, or
+// AuditStream holds the audit trail's signed checkpoints, published on
+// AuditCheckpointSubject by the worker.
+const (
+	AuditStream            = "AUDIT"
+	AuditCheckpointSubject = "audit.checkpoints"
+)
+
+// EnsureStreams creates the INTAKE, OUTBOUND, FINANCE and AUDIT streams and the intake-objects bucket, or
 // updates them to cfg. It is idempotent and safe to call at every start.
 //
 // Both use file storage: the stream and bucket hold documents nobody has
@@ -96,6 +103,22 @@ func EnsureStreams(ctx context.Context, js jetstream.JetStream, cfg TopologyConf
 	})
 	if err != nil {
 		return fmt.Errorf("ensure stream %s: %w", FinanceStream, err)
+	}
+	_, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name:        AuditStream,
+		Description: "aktenfluss signed checkpoints of the audit trail, a copy outside the database",
+		Subjects:    []string{AuditCheckpointSubject},
+		Storage:     jetstream.FileStorage,
+		Retention:   jetstream.LimitsPolicy,
+		Replicas:    replicas,
+		Duplicates:  OutboundDuplicateWindow,
+		// Checkpoints are evidence: the stream refuses deleting messages and
+		// purging through the API.
+		DenyDelete: true,
+		DenyPurge:  true,
+	})
+	if err != nil {
+		return fmt.Errorf("ensure stream %s: %w", AuditStream, err)
 	}
 	_, err = js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
 		Bucket:      ObjectBucket,
