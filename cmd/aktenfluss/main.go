@@ -24,6 +24,8 @@ Aufruf / usage:
                                                             Dokumente einliefern (JetStream)
   aktenfluss watch DIR [--source S]                         Hot-Folder überwachen
   aktenfluss documents list [--year Y --source S --status S] | show NUMMER|SHA256
+  aktenfluss documents get NUMMER|SHA256 [--rendition archival-pdf|text] --out DATEI|- [--as USER]
+                                                            Original oder Fassung herunterladen (protokolliert)
   aktenfluss quarantine list [--all] | show ID | retry ID
   aktenfluss convert IN -o OUT.pdf [--text OUT.txt] [--lang deu+eng] [--jobs N]
                                                             Scan → durchsuchbares PDF/A (ohne Server)
@@ -47,6 +49,10 @@ Aufruf / usage:
                                                             Aufgaben (Posteingang der Einheiten, Wiedervorlage)
   aktenfluss search WÖRTER… (--as USER | --all) [--type T --unit U --file AZ --sender S --from D --to D]
                                                             Volltextsuche
+  aktenfluss audit verify [--public-key F] [--checkpoints F] | checkpoint | public-key
+  aktenfluss audit export (--file AZ | --document ID | --invoice ID) --format json|csv|pdf [--out F] --as USER
+  aktenfluss audit erase --document ID --reason TEXT --as USER
+                                                            Prüfprotokoll: Kette prüfen, Verlauf exportieren, DSGVO-Löschung
   aktenfluss migrate                                        Datenbankschema anlegen/aktualisieren
   aktenfluss bench intake [-n N] [--rate R]                 Durchsatz und Latenz der Erfassung messen
   aktenfluss bench ocr --corpus DIR                         OCR/PDF-A gegen ocrmypdf messen
@@ -121,6 +127,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdTasks(ctx, rest, stdout, stderr)
 	case "search":
 		return cmdSearch(ctx, rest, stdout, stderr)
+	case "audit":
+		return cmdAudit(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
