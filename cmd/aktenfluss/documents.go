@@ -2,12 +2,17 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"text/tabwriter"
 
+	"github.com/aktenfluss/aktenfluss/internal/audit"
 	"github.com/aktenfluss/aktenfluss/internal/blob"
 	"github.com/aktenfluss/aktenfluss/internal/records"
 	"github.com/aktenfluss/aktenfluss/internal/store"
@@ -15,7 +20,7 @@ import (
 
 func cmdDocuments(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return usageError{"documents: list or show?"}
+		return usageError{"documents: list, show or get?"}
 	}
 	fs := flagSet("documents "+args[0], stderr)
 	cf := addClientFlags(fs)
@@ -24,6 +29,9 @@ func cmdDocuments(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	status := fs.String("status", "", "status: registered, classified, failed")
 	limit := fs.Int("limit", 100, "number of entries")
 	asJSON := fs.Bool("json", false, "JSON output")
+	as := fs.String("as", "", "show/get: who reads (login name; recorded in the audit trail)")
+	rendition := fs.String("rendition", "", "get: a rendition (archival-pdf, text) instead of the original")
+	out := fs.String("out", "", "get: the file to write, - for stdout")
 	if err := parse(fs, args[1:]); err != nil {
 		return err
 	}
@@ -79,6 +87,9 @@ func cmdDocuments(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		if err != nil {
 			return err
 		}
+		if err := recordEvent(ctx, s, cliActor(*as), audit.ActionDocumentRead, "document", e.SHA256, map[string]any{"via": "cli"}, nil); err != nil {
+			return err
+		}
 		if *asJSON {
 			return writeJSON(stdout, struct {
 				Number string `json:"register_number"`
@@ -129,8 +140,71 @@ func cmdDocuments(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			fmt.Fprintf(stdout, "  %4d  %s  %-16s %-22s %s\n", ev.Seq, ev.Time.In(records.RegisterLocation).Format("2006-01-02 15:04:05"), ev.Actor, ev.Action, ev.Details)
 		}
 		return nil
+	case "get":
+		if fs.NArg() != 1 || *out == "" {
+			return usageError{"documents get NUMMER|SHA256 [--rendition NAME] --out FILE|-"}
+		}
+		return getDocument(ctx, s, cfg.Blob.Dir, fs.Arg(0), *rendition, *out, cliActor(*as), stdout)
 	}
 	return usageError{fmt.Sprintf("documents: unknown subcommand %q", args[0])}
+}
+
+// getDocument writes the original or a rendition of a document. The bytes
+// are read and checked against their digest first, then the download is
+// recorded, and only then written out: a download that could not be
+// logged does not happen.
+func getDocument(ctx context.Context, s store.Store, blobDir, key, rendition, out, actor string, stdout io.Writer) error {
+	e, err := findEntry(ctx, s, key)
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("Dokument %s ist nicht im Posteingangsbuch (aktenfluss documents list)", key)
+	}
+	if err != nil {
+		return fmt.Errorf("Dokument %s: %w", key, err)
+	}
+	name, blobSHA := "original", e.SHA256
+	if rendition != "" && rendition != "original" {
+		list, err := s.Renditions(ctx, e.SHA256)
+		if err != nil {
+			return err
+		}
+		have := []string{"original"}
+		blobSHA = ""
+		for _, r := range list {
+			have = append(have, string(r.Kind))
+			if string(r.Kind) == rendition {
+				name, blobSHA = rendition, r.BlobSHA256
+			}
+		}
+		if blobSHA == "" {
+			return fmt.Errorf("Dokument %s hat keine Fassung %q (vorhanden: %s)", e.Number, rendition, strings.Join(have, ", "))
+		}
+	}
+	blobs, err := blob.NewFS(blobDir)
+	if err != nil {
+		return err
+	}
+	rc, err := blobs.Open(ctx, blobSHA)
+	if errors.Is(err, blob.ErrNotFound) {
+		return fmt.Errorf("Dokument %s: Fassung %s fehlt im Ablagespeicher (%s)", e.Number, name, blobSHA)
+	}
+	if err != nil {
+		return err
+	}
+	data, err := io.ReadAll(rc)
+	_ = rc.Close()
+	if err != nil {
+		return fmt.Errorf("Dokument %s, Fassung %s: %w", e.Number, name, err)
+	}
+	sum := sha256.Sum256(data)
+	details := map[string]any{"rendition": name, "sha256": hex.EncodeToString(sum[:]), "size": len(data)}
+	if err := recordEvent(ctx, s, actor, audit.ActionDocumentDownloaded, "document", e.SHA256, details, nil); err != nil {
+		return err
+	}
+	if out == "-" {
+		_, err = stdout.Write(data)
+		return err
+	}
+	return os.WriteFile(out, data, 0o600)
 }
 
 func findEntry(ctx context.Context, s store.Store, key string) (records.RegisterEntry, error) {

@@ -2,17 +2,22 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/aktenfluss/aktenfluss/internal/audit"
 	"github.com/aktenfluss/aktenfluss/internal/config"
 	"github.com/aktenfluss/aktenfluss/internal/records"
 	"github.com/aktenfluss/aktenfluss/internal/store"
@@ -37,6 +42,7 @@ func cmdFilePlan(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	cf := addClientFlags(fs)
 	format := fs.String("format", "", "yaml or csv (import: from the file name; export: yaml)")
 	sample := fs.Bool("sample", false, "import: the built-in sample plan of a municipality (KGSt structure)")
+	as := fs.String("as", "", "import: who imports (login name; recorded in the audit trail)")
 	if err := parse(fs, args[1:]); err != nil {
 		return err
 	}
@@ -79,7 +85,19 @@ func cmdFilePlan(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
+		before, err := s.FilePlan(ctx)
+		if err != nil {
+			return err
+		}
 		if err := s.ReplaceFilePlan(ctx, plan); err != nil {
+			return err
+		}
+		details := filePlanChanges(before, plan)
+		details["nodes"] = len(plan.Nodes)
+		details["sha256"] = sha256Hex(raw)
+		details["source"] = filepath.Base(name)
+		details["format"] = f
+		if err := recordEvent(ctx, s, cliActor(*as), "fileplan.imported", "fileplan", "plan", details, nil); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "Aktenplan importiert: %d Positionen\n", len(plan.Nodes))
@@ -138,7 +156,7 @@ func cmdFiles(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	unit := fs.String("unit", "", "responsible unit (list filter; create: instead of the plan's unit)")
 	status := fs.String("status", "", "list: open or closed")
 	title := fs.String("title", "", "create: the file's title (Betreff)")
-	as := fs.String("as", "", "create/close: who acts (login name)")
+	as := fs.String("as", "", "who acts or reads (login name; recorded in the audit trail)")
 	limit := fs.Int("limit", 100, "list: number of files")
 	process := fs.Int("process", 0, "add: the process (Vorgang) number within the file")
 	supersedes := fs.String("supersedes", "", "add: register number or sha256 of the document this one replaces (a new version)")
@@ -182,6 +200,9 @@ func cmdFiles(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err != nil {
 			return err
 		}
+		if err := recordEvent(ctx, s, cliActor(*as), audit.ActionFileRead, "file", f.Number, map[string]any{"via": "cli"}, nil); err != nil {
+			return err
+		}
 		if *asJSON {
 			return writeJSON(stdout, map[string]any{"file": f, "processes": nonNil(procs), "documents": nonNil(docs), "retain_until": dateOrEmpty(f.RetainUntil())})
 		}
@@ -211,12 +232,20 @@ func cmdFiles(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err != nil {
 			return err
 		}
-		f, _, err := s.CreateFile(ctx, records.NewFile{PlanCode: *plan, Title: *title, Unit: *unit, CreatedBy: *as}, numbers)
+		f, created, err := s.CreateFile(ctx, records.NewFile{PlanCode: *plan, Title: *title, Unit: *unit, CreatedBy: *as}, numbers)
 		if errors.Is(err, store.ErrNotFound) {
 			return fmt.Errorf("Aktenplan-Kennzeichen %s gibt es nicht (aktenfluss fileplan show)", *plan)
 		}
 		if err != nil {
 			return err
+		}
+		// The routing activity logs the files it opens; a file opened here
+		// is logged here. The title may name a citizen: it is personal data.
+		if created {
+			if err := recordEvent(ctx, s, *as, "file.opened", "file", f.Number,
+				map[string]any{"file_number": f.Number, "plan_code": f.PlanCode, "unit": f.Unit}, map[string]any{"title": f.Title}); err != nil {
+				return err
+			}
 		}
 		fmt.Fprintf(stdout, "Akte angelegt: %s (%s, Federführung %s)\n", f.Number, f.Title, f.Unit)
 		return nil
@@ -227,6 +256,10 @@ func cmdFiles(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		f, err := s.CloseFile(ctx, fs.Arg(0), time.Now(), *as)
 		if err != nil {
 			return fmt.Errorf("Akte %s: %w", fs.Arg(0), err)
+		}
+		if err := recordEvent(ctx, s, *as, "file.closed", "file", f.Number,
+			map[string]any{"file_number": f.Number, "unit": f.Unit, "retain_until": dateOrEmpty(f.RetainUntil())}, nil); err != nil {
+			return err
 		}
 		fmt.Fprintf(stdout, "Akte %s geschlossen (zdA) am %s; aufzubewahren bis %s\n", f.Number,
 			f.ClosedAt.In(records.RegisterLocation).Format("02.01.2006"), f.RetainUntil().Format("02.01.2006"))
@@ -242,6 +275,10 @@ func cmdFiles(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		p, err := s.CreateProcess(ctx, f.ID, *title, *as, time.Now())
 		if err != nil {
 			return fmt.Errorf("Akte %s: %w", f.Number, err)
+		}
+		if err := recordEvent(ctx, s, *as, "process.opened", "file", f.Number,
+			map[string]any{"file_number": f.Number, "process": p.Seq}, map[string]any{"title": p.Title}); err != nil {
+			return err
 		}
 		fmt.Fprintf(stdout, "Vorgang %d in Akte %s angelegt: %s\n", p.Seq, f.Number, p.Title)
 		return nil
@@ -290,6 +327,14 @@ func cmdFiles(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			fmt.Fprintf(stdout, "Dokument %s liegt bereits in Akte %s (Version %d)\n", e.Number, f.Number, stored.Version)
 			return nil
 		}
+		details := map[string]any{"document": e.SHA256, "file_number": f.Number, "unit": f.Unit, "process": *process, "version": stored.Version}
+		if fl.Supersedes != "" {
+			details["supersedes"] = fl.Supersedes
+		}
+		if err := recordEventOn(ctx, s, *as, "document.filed", [][2]string{{"document", e.SHA256}, {"file", f.Number}},
+			details, map[string]any{"title": stored.Title}); err != nil {
+			return err
+		}
 		fmt.Fprintf(stdout, "Dokument %s in Akte %s abgelegt (Version %d)\n", e.Number, f.Number, stored.Version)
 		return nil
 	}
@@ -333,6 +378,7 @@ func cmdUnits(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := flagSet("units "+args[0], stderr)
 	cf := addClientFlags(fs)
 	reason := fs.String("reason", "", "absent: reason (Urlaub, Krankheit, …)")
+	as := fs.String("as", "", "import/absent/present: who acts (login name; recorded in the audit trail)")
 	if err := parse(fs, args[1:]); err != nil {
 		return err
 	}
@@ -354,7 +400,16 @@ func cmdUnits(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err != nil {
 			return fmt.Errorf("%s: %w", fs.Arg(0), err)
 		}
+		before, err := s.Organisation(ctx)
+		if err != nil {
+			return err
+		}
 		if err := s.ReplaceOrganisation(ctx, org); err != nil {
+			return err
+		}
+		details := organisationChanges(before, org)
+		details["sha256"] = sha256Hex(raw)
+		if err := recordEvent(ctx, s, cliActor(*as), "organisation.imported", "organisation", "units", details, nil); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "Organisation importiert: %d Einheiten, %d Vertretungen, %d Abwesenheiten\n", len(org.Units), len(org.Deputies), len(org.Absences))
@@ -378,6 +433,11 @@ func cmdUnits(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err != nil {
 			return err
 		}
+		// The reason may be health data (Krankheit): personal, erasable.
+		if err := recordEvent(ctx, s, cliActor(*as), "unit.absence.added", "user", a.User,
+			map[string]any{"absence_id": a.ID, "from": a.From, "until": a.Until}, absenceReason(a)); err != nil {
+			return err
+		}
 		fmt.Fprintf(stdout, "Abwesenheit %d: %s vom %s bis %s\n", a.ID, a.User, a.From, a.Until)
 		return nil
 	case "present":
@@ -388,7 +448,24 @@ func cmdUnits(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if _, err := fmt.Sscan(fs.Arg(0), &id); err != nil {
 			return usageError{"units present: the id is a number (units show)"}
 		}
-		return s.RemoveAbsence(ctx, id)
+		org, err := s.Organisation(ctx)
+		if err != nil {
+			return err
+		}
+		i := slices.IndexFunc(org.Absences, func(a records.Absence) bool { return a.ID == id })
+		if i < 0 {
+			return fmt.Errorf("Abwesenheit %d gibt es nicht (aktenfluss units show)", id)
+		}
+		a := org.Absences[i]
+		if err := s.RemoveAbsence(ctx, id); err != nil {
+			return err
+		}
+		if err := recordEvent(ctx, s, cliActor(*as), "unit.absence.removed", "user", a.User,
+			map[string]any{"absence_id": a.ID, "from": a.From, "until": a.Until}, nil); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "Abwesenheit %d aufgehoben: %s vom %s bis %s\n", a.ID, a.User, a.From, a.Until)
+		return nil
 	}
 	return usageError{fmt.Sprintf("units: unknown subcommand %q", args[0])}
 }
@@ -489,11 +566,18 @@ func cmdSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	res, err := s.Search(ctx, store.SearchQuery{
+	q := store.SearchQuery{
 		Text: strings.Join(fs.Args(), " "), Type: *typ, Unit: *unit, FileNumber: *file, Sender: *sender,
 		From: *from, To: *to, Viewer: viewer, Limit: *limit,
-	})
+	}
+	res, err := s.Search(ctx, q)
 	if err != nil {
+		return err
+	}
+	// The words and filter values may name a citizen: they are personal
+	// data; which filters were used is not.
+	details, personal := searchEventData(q, res.Total)
+	if err := recordEvent(ctx, s, cliActor(*vf.as), audit.ActionSearch, "search", cliActor(*vf.as), details, personal); err != nil {
 		return err
 	}
 	if *asJSON {
@@ -511,4 +595,183 @@ func cmdSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 	}
 	return nil
+}
+
+func sha256Hex(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// filePlanChanges is what an import changed in the plan, for the audit
+// trail: the codes added, removed and changed (title, retention or
+// responsible unit).
+func filePlanChanges(before, after records.FilePlan) map[string]any {
+	old := map[string]records.PlanNode{}
+	for _, n := range before.Nodes {
+		old[n.Code] = n
+	}
+	added, removed, changed := []string{}, []string{}, []string{}
+	seen := map[string]bool{}
+	for _, n := range after.Nodes {
+		seen[n.Code] = true
+		o, ok := old[n.Code]
+		switch {
+		case !ok:
+			added = append(added, n.Code)
+		case o.Title != n.Title || o.RetentionYears != n.RetentionYears || o.Unit != n.Unit:
+			changed = append(changed, n.Code)
+		}
+	}
+	for _, n := range before.Nodes {
+		if !seen[n.Code] {
+			removed = append(removed, n.Code)
+		}
+	}
+	return map[string]any{"added": added, "removed": removed, "changed": changed}
+}
+
+// unitChange is what an organisation import changed in one unit: who leads
+// it and who belongs to it decide who sees and works its documents.
+type unitChange struct {
+	Added          bool     `json:"added,omitempty"`
+	Removed        bool     `json:"removed,omitempty"`
+	Lead           *fromTo  `json:"lead,omitempty"`
+	MembersAdded   []string `json:"members_added,omitempty"`
+	MembersRemoved []string `json:"members_removed,omitempty"`
+	Parent         *fromTo  `json:"parent,omitempty"`
+	LeitwegID      *fromTo  `json:"leitweg_id,omitempty"`
+}
+
+type fromTo struct {
+	From string `json:"from"`
+	To   string `json:"to"`
+}
+
+type fromToList struct {
+	From []string `json:"from"`
+	To   []string `json:"to"`
+}
+
+func changedTo(from, to string) *fromTo {
+	if from == to {
+		return nil
+	}
+	return &fromTo{from, to}
+}
+
+// organisationChanges is what an import changed in the organisation, for
+// the audit trail: per unit the lead, the members (the lead counts as a
+// member), the parent and the Leitweg-ID; per user the deputies in order
+// of rank; and the number of absences. Unchanged units and users are left
+// out, so the event stays small.
+func organisationChanges(before, after records.Organisation) map[string]any {
+	units := map[string]unitChange{}
+	old := map[string]records.Unit{}
+	for _, u := range before.Units {
+		old[u.Code] = u
+	}
+	members := func(u records.Unit) []string {
+		m := slices.Clone(u.Members)
+		if u.Lead != "" {
+			m = append(m, u.Lead)
+		}
+		slices.Sort(m)
+		return slices.Compact(m)
+	}
+	minus := func(a, b []string) []string {
+		var out []string
+		for _, x := range a {
+			if !slices.Contains(b, x) {
+				out = append(out, x)
+			}
+		}
+		return out
+	}
+	seen := map[string]bool{}
+	for _, u := range after.Units {
+		seen[u.Code] = true
+		o, ok := old[u.Code]
+		mNew, mOld := members(u), members(o)
+		c := unitChange{
+			Added: !ok, Lead: changedTo(o.Lead, u.Lead), Parent: changedTo(o.Parent, u.Parent), LeitwegID: changedTo(o.Mailbox, u.Mailbox),
+			MembersAdded: minus(mNew, mOld), MembersRemoved: minus(mOld, mNew),
+		}
+		if c.Added || c.Lead != nil || c.Parent != nil || c.LeitwegID != nil || c.MembersAdded != nil || c.MembersRemoved != nil {
+			units[u.Code] = c
+		}
+	}
+	for _, o := range before.Units {
+		if !seen[o.Code] {
+			units[o.Code] = unitChange{Removed: true, Lead: changedTo(o.Lead, ""), MembersRemoved: members(o)}
+		}
+	}
+	deputies := map[string]fromToList{}
+	byUser := func(ds []records.Deputy) map[string][]string {
+		ds = slices.Clone(ds)
+		slices.SortStableFunc(ds, func(a, b records.Deputy) int { return a.Rank - b.Rank })
+		m := map[string][]string{}
+		for _, d := range ds {
+			m[d.User] = append(m[d.User], d.Deputy)
+		}
+		return m
+	}
+	dOld, dNew := byUser(before.Deputies), byUser(after.Deputies)
+	for user, to := range dNew {
+		if from := dOld[user]; !slices.Equal(from, to) {
+			deputies[user] = fromToList{nonNil(from), to}
+		}
+	}
+	for user, from := range dOld {
+		if _, ok := dNew[user]; !ok {
+			deputies[user] = fromToList{from, []string{}}
+		}
+	}
+	return map[string]any{
+		"units": len(after.Units), "unit_changes": units, "deputy_changes": deputies,
+		"absences": fromToCount{len(before.Absences), len(after.Absences)},
+	}
+}
+
+type fromToCount struct {
+	From int `json:"from"`
+	To   int `json:"to"`
+}
+
+// absenceReason is the personal data of an absence: its reason may be
+// health data.
+func absenceReason(a records.Absence) any {
+	if a.Reason == "" {
+		return nil
+	}
+	return map[string]string{"reason": a.Reason}
+}
+
+// searchEventData splits a search for the audit trail: the number of hits,
+// the names of the filters used and whose view it was are details; the
+// words and the filter values, which may name a citizen, are personal.
+func searchEventData(q store.SearchQuery, hits int) (details map[string]any, personal any) {
+	filters, values := []string{}, map[string]string{}
+	for _, f := range []struct{ name, value string }{
+		{"type", q.Type}, {"unit", q.Unit}, {"file", q.FileNumber}, {"sender", q.Sender}, {"from", q.From}, {"to", q.To},
+	} {
+		if f.value != "" {
+			filters = append(filters, f.name)
+			values[f.name] = f.value
+		}
+	}
+	details = map[string]any{"hits": hits, "filters": filters}
+	if q.Viewer.All {
+		details["scope"] = "all"
+	} else {
+		details["scope"] = "units"
+		details["units"] = nonNil(q.Viewer.Units)
+	}
+	if q.Text == "" && len(values) == 0 {
+		return details, nil
+	}
+	p := map[string]any{"query": q.Text}
+	if len(values) > 0 {
+		p["filters"] = values
+	}
+	return details, p
 }

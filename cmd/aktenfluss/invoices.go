@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aktenfluss/aktenfluss/internal/approval"
+	"github.com/aktenfluss/aktenfluss/internal/audit"
 	"github.com/aktenfluss/aktenfluss/internal/blob"
 	"github.com/aktenfluss/aktenfluss/internal/einvoice"
 	"github.com/aktenfluss/aktenfluss/internal/records"
@@ -33,7 +34,7 @@ func cmdInvoices(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	limit := fs.Int("limit", 100, "number of invoices")
 	waiting := fs.String("waiting-for", "", "list: invoices whose current approval stage waits for this user")
 	overdue := fs.Bool("overdue", false, "list: invoices in approval past their due date")
-	as := fs.String("as", "", "approve/reject/cancel: who decides (login name)")
+	as := fs.String("as", "", "approve/reject/cancel: who decides; show: who reads (login name)")
 	stage := fs.String("stage", "", "approve/reject: the stage (default: the one waiting): factual, arithmetic, payment_order")
 	comment := fs.String("comment", "", "approve: a comment for the history")
 	reason := fs.String("reason", "", "reject/cancel: the reason (required)")
@@ -98,6 +99,10 @@ func cmdInvoices(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		}
 		rep, err := readReport(ctx, cfg.Blob.Dir, inv.ReportSHA256)
 		if err != nil {
+			return err
+		}
+		if err := recordEvent(ctx, s, cliActor(*as), audit.ActionInvoiceRead, "invoice", strconv.FormatInt(inv.ID, 10),
+			map[string]any{"via": "cli", "document": inv.DocumentSHA256}, nil); err != nil {
 			return err
 		}
 		if *asJSON {
