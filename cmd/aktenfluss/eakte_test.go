@@ -1,10 +1,13 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -189,5 +192,63 @@ func TestEAkteCommands(t *testing.T) {
 	}
 	if _, _, err := cli(t, "files", "process", number, "--title", "zu spät", "--as", "g.richter", "--data-dir", dir); err == nil {
 		t.Fatal("a process was opened in a closed file")
+	}
+
+	// The letter's archival rendition, downloaded; then the trail of the
+	// people's acts beside the workflows' steps, and the chain intact.
+	s, err := store.Open(t.Context(), info.Database)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = s.Close() }()
+	eventually(t, "the letter's archival rendition", func() bool {
+		list, err := s.Renditions(t.Context(), letterSHA)
+		return err == nil && slices.ContainsFunc(list, func(r records.Rendition) bool { return r.Kind == records.RenditionArchivalPDF })
+	})
+	pdf := mustCLI(t, "documents", "get", letterSHA, "--rendition", "archival-pdf", "--out", "-", "--as", "e.koch", "--data-dir", dir)
+	if !strings.HasPrefix(pdf, "%PDF-") {
+		t.Fatalf("documents get: %.40q", pdf)
+	}
+	sum := sha256.Sum256([]byte(pdf))
+	trail := func(typ, id, action string) []store.AuditEvent {
+		t.Helper()
+		evs, err := s.Events(t.Context(), typ, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return slices.DeleteFunc(evs, func(ev store.AuditEvent) bool { return ev.Action != action })
+	}
+	for _, c := range []struct {
+		typ, id, action, actor, detail string
+	}{
+		{"file", number, "file.opened", "g.richter", `"plan_code":"63.01.02"`},
+		{"file", number, "process.opened", "g.richter", `"process":1`},
+		{"file", number, "document.filed", "e.koch", `"version":2`},
+		{"document", unknownSHA, "document.filed", "e.koch", `"supersedes":"` + letterSHA + `"`},
+		{"file", number, "file.closed", "g.richter", `"file_number":"` + number + `"`},
+		{"file", number, "file.read", cliActor(""), `"via":"cli"`},
+		{"document", letterSHA, "document.downloaded", "e.koch", `"sha256":"` + hex.EncodeToString(sum[:]) + `"`},
+		{"search", "e.koch", "search.performed", "e.koch", `"hits":`},
+		{"search", cliActor(""), "search.performed", cliActor(""), `"filters":["file"]`},
+		{"fileplan", "plan", "fileplan.imported", cliActor(""), `"nodes":`},
+		{"organisation", "units", "organisation.imported", cliActor(""), `"unit_changes":`},
+	} {
+		evs := trail(c.typ, c.id, c.action)
+		if len(evs) == 0 || evs[0].Actor != c.actor || !strings.Contains(string(evs[0].Details), c.detail) {
+			t.Errorf("%s %s %s: want one by %s with %s, got %+v", c.action, c.typ, c.id, c.actor, c.detail, evs)
+		}
+	}
+	// The file was opened once, through the CLI: the routing activity logs
+	// only the files it opens itself (the triage's file under 10.03.02).
+	if evs := trail("file", number, "file.opened"); len(evs) != 1 {
+		t.Errorf("file.opened logged %d times", len(evs))
+	}
+	for _, ev := range trail("search", "e.koch", "search.performed") {
+		if strings.Contains(string(ev.Details), "Lageplaene") || !strings.Contains(string(ev.Personal), "Lageplaene") {
+			t.Errorf("search words not kept as personal data: details %s, personal %s", ev.Details, ev.Personal)
+		}
+	}
+	if res, err := store.VerifyAudit(t.Context(), s, nil, nil); err != nil || !res.OK {
+		t.Fatalf("verify the trail: %+v, %v", res, err)
 	}
 }
