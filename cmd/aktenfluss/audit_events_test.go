@@ -29,8 +29,9 @@ import (
 // (the SQLite store and the blob store, no Temporal or NATS needed) and
 // checks the audit trail afterwards: each act is one event with the acting
 // person, the object and the details; search words and citizens' names
-// are personal data, not details; a failed download logs nothing; and the
-// chain still verifies.
+// are personal data, not details; a download that fails (unknown document
+// or rendition, a path that cannot be written) logs nothing; and the chain
+// still verifies.
 func TestAuditEvents(t *testing.T) {
 	for _, k := range []string{"NATS_URL", "DATABASE_URL", "TEMPORAL_ADDRESS", "AKTENFLUSS_BLOB_DIR"} {
 		t.Setenv(k, "")
@@ -188,6 +189,9 @@ func TestAuditEvents(t *testing.T) {
 	if _, err := os.Stat(missing); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("an unknown rendition left a file: %v", err)
 	}
+	if _, _, err := cli(t, d("documents", "get", letter.SHA256, "--out", filepath.Join(files, "fehlt", "x.pdf"), "--as", "e.koch")...); err == nil {
+		t.Fatal("documents get into a missing directory succeeded")
+	}
 	unknownSHA := strings.Repeat("ab", 32)
 	if _, _, err := cli(t, d("documents", "get", unknownSHA, "--out", missing)...); err == nil || !strings.Contains(err.Error(), "nicht im Posteingangsbuch") {
 		t.Fatalf("unknown document: %v", err)
@@ -286,7 +290,7 @@ func TestAuditEvents(t *testing.T) {
 	want("document read", dd, map[string]any{"via": "cli"})
 	downloads := events("document", letter.SHA256, audit.ActionDocumentDownloaded)
 	if len(downloads) != 2 {
-		t.Fatalf("%d downloads logged, want 2 (the unknown rendition must not be logged)", len(downloads))
+		t.Fatalf("%d downloads logged, want 2 (the unknown rendition and the unwritable path must not be logged)", len(downloads))
 	}
 	sum := sha256.Sum256(got)
 	if downloads[0].Actor != "e.koch" {

@@ -197,14 +197,30 @@ func getDocument(ctx context.Context, s store.Store, blobDir, key, rendition, ou
 	}
 	sum := sha256.Sum256(data)
 	details := map[string]any{"rendition": name, "sha256": hex.EncodeToString(sum[:]), "size": len(data)}
-	if err := recordEvent(ctx, s, actor, audit.ActionDocumentDownloaded, "document", e.SHA256, details, nil); err != nil {
-		return err
-	}
 	if out == "-" {
+		if err := recordEvent(ctx, s, actor, audit.ActionDocumentDownloaded, "document", e.SHA256, details, nil); err != nil {
+			return err
+		}
 		_, err = stdout.Write(data)
 		return err
 	}
-	return os.WriteFile(out, data, 0o600)
+	// The file is created before the download is logged, so that a path
+	// that cannot be written fails without a logged download; it stays
+	// empty until the log has the event.
+	f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	if err := recordEvent(ctx, s, actor, audit.ActionDocumentDownloaded, "document", e.SHA256, details, nil); err != nil {
+		_ = f.Close()
+		_ = os.Remove(out)
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		_ = f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 func findEntry(ctx context.Context, s store.Store, key string) (records.RegisterEntry, error) {
