@@ -15,7 +15,7 @@ WORKFLOWCHECK_VERSION := v0.6.0
 SHARED    ?= ../shared
 CORPUS    ?= .bench/scancorpus
 
-.PHONY: all build deps demo test test-short lint bench bench-intake bench-ocr bench-einvoice bench-extract bench-search bench-approval scancorpus record-histories clean
+.PHONY: all build deps demo test test-short lint bench bench-intake bench-ocr bench-einvoice bench-extract bench-search bench-approval bench-audit scancorpus record-histories clean
 
 all: build
 
@@ -55,7 +55,7 @@ lint: $(BIN)/staticcheck $(BIN)/workflowcheck
 
 # Intake throughput, latency and memory of `aktenfluss dev` (issue 2 targets:
 # ≥ 30 documents/s, p95 < 2 s, RSS < 1 GiB on 2 cores).
-bench: bench-intake bench-ocr bench-einvoice bench-extract bench-search bench-approval
+bench: bench-intake bench-ocr bench-einvoice bench-extract bench-search bench-approval bench-audit
 
 # 1,000 XRechnungen in approval at once in the embedded stack, decisions
 # scripted (booked, rejected, cancelled): invoices/s and peak RSS.
@@ -64,6 +64,9 @@ bench-approval: build
 
 # Full-text search over 100,000 synthetic letters, SQLite and PostgreSQL
 # (a throwaway schema in DATABASE_URL's database, or the local test one).
+bench-audit: build
+	$(BIN)/aktenfluss bench audit --backend both --events 100000 --writers 64 --handles 2 --verify 1000000 $(if $(DATABASE_URL),--dsn "$(DATABASE_URL)")
+
 bench-search: build
 	$(BIN)/aktenfluss bench search --backend both --docs 100000 --queries 500 $(if $(DATABASE_URL),--dsn "$(DATABASE_URL)")
 
