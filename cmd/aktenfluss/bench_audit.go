@@ -32,14 +32,9 @@ func benchAudit(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	var backends []string
-	switch *backend {
-	case "both":
-		backends = []string{"sqlite", "postgres"}
-	case "sqlite", "postgres":
-		backends = []string{*backend}
-	default:
-		return usageError{"bench audit: --backend must be sqlite, postgres or both"}
+	backends, err := parseBackends("audit", *backend)
+	if err != nil {
+		return err
 	}
 	if *events < 1 || *writers < 1 || *handles < 1 || *verify < 0 {
 		return usageError{"bench audit: --events, --writers and --handles must be positive"}

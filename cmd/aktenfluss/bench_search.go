@@ -34,14 +34,9 @@ func benchSearch(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	var backends []string
-	switch *backend {
-	case "both":
-		backends = []string{"sqlite", "postgres"}
-	case "sqlite", "postgres":
-		backends = []string{*backend}
-	default:
-		return usageError{"bench search: --backend must be sqlite, postgres or both"}
+	backends, err := parseBackends("search", *backend)
+	if err != nil {
+		return err
 	}
 	if *docs < 1 || *queries < 1 || *batch < 1 {
 		return usageError{"bench search: --docs, --queries and --batch must be positive"}
@@ -139,6 +134,17 @@ func percentiles(ds []time.Duration) (p50, p95, p99 time.Duration) {
 	slices.Sort(s)
 	at := func(p float64) time.Duration { return s[min(len(s)-1, int(p*float64(len(s))))] }
 	return at(0.50), at(0.95), at(0.99)
+}
+
+// parseBackends reads a bench's --backend: sqlite, postgres or both.
+func parseBackends(bench, v string) ([]string, error) {
+	switch v {
+	case "both":
+		return []string{"sqlite", "postgres"}, nil
+	case "sqlite", "postgres":
+		return []string{v}, nil
+	}
+	return nil, usageError{"bench " + bench + ": --backend must be sqlite, postgres or both"}
 }
 
 // throwawayStore names a database the bench may fill and drop: a file in a

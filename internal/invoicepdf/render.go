@@ -110,15 +110,13 @@ type renderer struct {
 	d       *flow.Doc
 }
 
-func (r *renderer) body() flow.Style { return flow.Style{Font: r.f.Regular, Size: 8.5} }
-func (r *renderer) bold() flow.Style { return flow.Style{Font: r.f.Bold, Size: 8.5} }
+func (r *renderer) body() flow.Style { return r.f.Body() }
+func (r *renderer) bold() flow.Style { return r.f.BodyBold() }
 func (r *renderer) small() flow.Style {
 	return flow.Style{Font: r.f.Regular, Size: 7.5, Color: flow.Gray(0.22)}
 }
-func (r *renderer) label() flow.Style {
-	return flow.Style{Font: r.f.Regular, Size: 8.5, Color: flow.Gray(flow.LabelGray)}
-}
-func (r *renderer) th() flow.Style { return flow.Style{Font: r.f.Bold, Size: 8} }
+func (r *renderer) label() flow.Style { return r.f.Label() }
+func (r *renderer) th() flow.Style    { return r.f.TableHeader() }
 
 func (r *renderer) draw() {
 	r.title()

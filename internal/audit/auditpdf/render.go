@@ -149,15 +149,13 @@ type renderer struct {
 	d   *flow.Doc
 }
 
-func (rd *renderer) body() flow.Style { return flow.Style{Font: rd.f.Regular, Size: 8.5} }
-func (rd *renderer) bold() flow.Style { return flow.Style{Font: rd.f.Bold, Size: 8.5} }
+func (rd *renderer) body() flow.Style { return rd.f.Body() }
+func (rd *renderer) bold() flow.Style { return rd.f.BodyBold() }
 func (rd *renderer) small() flow.Style {
 	return flow.Style{Font: rd.f.Regular, Size: 7, Color: flow.Gray(0.4)}
 }
-func (rd *renderer) label() flow.Style {
-	return flow.Style{Font: rd.f.Regular, Size: 8.5, Color: flow.Gray(flow.LabelGray)}
-}
-func (rd *renderer) th() flow.Style { return flow.Style{Font: rd.f.Bold, Size: 8} }
+func (rd *renderer) label() flow.Style { return rd.f.Label() }
+func (rd *renderer) th() flow.Style    { return rd.f.TableHeader() }
 
 // dateTime is t in German notation in Berlin time, to the minute.
 func (rd *renderer) dateTime(t time.Time) string {

@@ -38,3 +38,10 @@ var loadGoFonts = sync.OnceValues(func() (Fonts, error) {
 
 // Heading is the style of section headings.
 func (f Fonts) Heading() Style { return Style{Font: f.Bold, Size: 11.5, Color: Accent} }
+
+// Body is running text; BodyBold the same in bold; Label the grey caption
+// before a value; TableHeader a table's column heads.
+func (f Fonts) Body() Style        { return Style{Font: f.Regular, Size: 8.5} }
+func (f Fonts) BodyBold() Style    { return Style{Font: f.Bold, Size: 8.5} }
+func (f Fonts) Label() Style       { return Style{Font: f.Regular, Size: 8.5, Color: Gray(LabelGray)} }
+func (f Fonts) TableHeader() Style { return Style{Font: f.Bold, Size: 8} }
