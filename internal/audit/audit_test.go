@@ -202,6 +202,7 @@ func TestSummary(t *testing.T) {
 	for _, tc := range []struct{ action, details, want string }{
 		{"document.registered", ``, "Im Posteingangsbuch eingetragen"},
 		{"document.routed", `{"file_number":"63.01.02-0001/2026","rule":"file-number"}`, "Zugeordnet (Akte 63.01.02-0001/2026, Regel file-number)"},
+		{"document.routed", `{"triage":true,"unit":"10"}`, "Nach Entscheidung der Registratur (Triage) zugeordnet (Einheit 10)"},
 		{"task.claimed", `{"unit":"63","assignee":"m.weber"}`, "Aufgabe übernommen (Einheit 63, an m.weber)"},
 		{"invoice.factual.approved", `{"on_behalf_of":"a.schneider"}`, "Sachlich richtig bestätigt (im Auftrag von a.schneider)"},
 		{"invoice.payment_order.rejected", `{}`, "Anordnung abgelehnt"},

@@ -88,7 +88,12 @@ func Summary(action string, details json.RawMessage) string {
 	}
 	if s, ok := summaries[action]; ok {
 		switch action {
-		case "document.routed", "document.filed", "file.opened", "file.closed":
+		case "document.routed":
+			if d["triage"] == true {
+				s = "Nach Entscheidung der Registratur (Triage) zugeordnet"
+			}
+			return with(s, "Akte", "file_number", "Regel", "rule", "Einheit", "unit")
+		case "document.filed", "file.opened", "file.closed":
 			return with(s, "Akte", "file_number", "Regel", "rule", "Einheit", "unit")
 		case "config.changed":
 			return with(s, "Quelle", "source", "SHA-256", "sha256")
