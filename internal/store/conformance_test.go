@@ -58,6 +58,7 @@ var conformance = []struct {
 	{"audit/tamper-detected", testAuditTamper},
 	{"audit/erase-personal-keeps-chain", testAuditErase},
 	{"audit/8-writers-one-chain", testAuditWriters},
+	{"audit/cancelled-appends", testAuditCancelled},
 	{"audit/legacy-events-chained", testAuditLegacy},
 	{"invoices/add-idempotent-duplicates-status", testInvoices},
 	{"invoices/concurrent-duplicates-flagged-once", testInvoicesConcurrent},
