@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"mime"
+	"net"
 	"net/http"
 	"strconv"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/aktenfluss/aktenfluss/internal/audit"
 	"github.com/aktenfluss/aktenfluss/internal/blob"
 	"github.com/aktenfluss/aktenfluss/internal/records"
 	"github.com/aktenfluss/aktenfluss/internal/store"
@@ -45,6 +47,27 @@ type Register interface {
 	CountQuarantined(ctx context.Context, f store.QuarantineFilter) (int, error)
 	Renditions(ctx context.Context, documentSHA256 string) ([]records.Rendition, error)
 	InvoiceByDocument(ctx context.Context, documentSHA256 string) (records.Invoice, error)
+	AppendEvent(ctx context.Context, ev store.AuditEvent) (bool, error)
+}
+
+// actorWeb is who reads through the web pages until they have a login
+// (issue 8): the trail still gets every read, with the client address as
+// personal data.
+const actorWeb = "web:unangemeldet"
+
+// logRead appends a read or download of a document to the audit trail,
+// before anything of the document is sent.
+func (s *Server) logRead(r *http.Request, action, sha string, details map[string]any) error {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	ev, err := audit.NewEvent(time.Now(), actorWeb, action, "document", sha, details, map[string]string{"remote": host})
+	if err != nil {
+		return err
+	}
+	_, err = s.Register.AppendEvent(r.Context(), ev)
+	return err
 }
 
 // Check is one readiness probe (records store, NATS, Temporal).
@@ -195,6 +218,10 @@ func (s *Server) documentPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, "renditions", err)
 		return
 	}
+	if err := s.logRead(r, audit.ActionDocumentRead, e.SHA256, map[string]any{"via": "web"}); err != nil {
+		s.fail(w, "audit read", err)
+		return
+	}
 	view := documentView{Entry: e, Events: events, Renditions: rends, Downloads: s.Blobs != nil}
 	if inv, err := s.Register.InvoiceByDocument(r.Context(), e.SHA256); err == nil {
 		view.Invoice = &inv
@@ -263,6 +290,10 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer func() { _ = rc.Close() }()
+	if err := s.logRead(r, audit.ActionDocumentDownloaded, e.SHA256, map[string]any{"via": "web", "rendition": kind, "sha256": digest}); err != nil {
+		s.fail(w, "audit download", err)
+		return
+	}
 	w.Header().Set("Content-Type", mediaType)
 	w.Header().Set("Content-Disposition", mime.FormatMediaType("inline", map[string]string{"filename": name}))
 	w.Header().Set("ETag", `"`+digest+`"`)

@@ -122,6 +122,43 @@ func TestPages(t *testing.T) {
 	}
 }
 
+// TestReadsAreAudited: every view and download of a document through the
+// pages is in the audit trail, with the client address as personal data;
+// a download that fails (no such rendition) is not.
+func TestReadsAreAudited(t *testing.T) {
+	srv, st, testBlobs := newServer(t)
+	ctx := context.Background()
+	ref, err := testBlobs.Put(ctx, strings.NewReader("%PDF-1.7 Antrag"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, _, err := st.Register(ctx, records.NewEntry{SHA256: ref.SHA256, Size: ref.Size, MediaType: "application/pdf",
+		OriginalName: "antrag.pdf", Source: records.SourceMailroom, ReceivedAt: time.Now(), WorkflowID: "inbound-" + ref.SHA256})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"", "/original", "/archival-pdf"} {
+		get(t, srv.URL+"/documents/"+e.Number.String()+path)
+	}
+	evs, err := st.Events(ctx, "document", ref.SHA256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, ev := range evs {
+		got = append(got, ev.Action)
+		if ev.Actor != actorWeb || !strings.Contains(string(ev.Personal), "127.0.0.1") || strings.Contains(string(ev.Details), "127.0.0.1") {
+			t.Errorf("event %+v", ev)
+		}
+	}
+	if strings.Join(got, ",") != "document.read,document.downloaded" {
+		t.Fatalf("audited %v", got)
+	}
+	if !strings.Contains(string(evs[1].Details), `"rendition":"original"`) {
+		t.Errorf("download details %s", evs[1].Details)
+	}
+}
+
 func TestReadinessReportsFailingChecks(t *testing.T) {
 	srv, _, _ := newServer(t,
 		Check{Name: "database", Check: func(context.Context) error { return nil }},
