@@ -79,6 +79,10 @@ var conformance = []struct {
 	{"search/sqlite-and-postgres", testSearch},
 	{"search/hostile-queries", testSearchHostile},
 	{"search/phrase-window", testSearchPhraseWindow},
+	{"auth/users-versions-roles-oidc", testUsers},
+	{"auth/users-concurrent-update", testUsersConcurrentUpdate},
+	{"auth/sessions-lookup-delete", testSessions},
+	{"auth/sessions-purge", testSessionsPurge},
 	{"ping", testPing},
 	{"reopen/keeps-data", testReopenKeepsData},
 }

@@ -32,6 +32,8 @@ type Store interface {
 	EAkte
 	// InvoiceApprovals is the approval of invoices: decisions, stages, bookings.
 	InvoiceApprovals
+	// Auth is the accounts, their roles and login sessions.
+	Auth
 
 	// Register creates the Posteingangsbuch entry for a document. Idempotent on
 	// SHA256: a second call with the same SHA256 returns the existing entry and
