@@ -108,7 +108,7 @@ func (s *sqlStore) AppendEvent(ctx context.Context, ev AuditEvent) (bool, error)
 		q.mu.Unlock()
 		<-r.lead
 		s.writeFor(r, context.WithoutCancel(ctx))
-		return false, fmt.Errorf("append event %s: %w", ev.Key, ctx.Err())
+		return r.appended, r.err // committed after all
 	}
 	if i := slices.Index(q.pending, r); i >= 0 {
 		q.pending = slices.Delete(q.pending, i, i+1)
@@ -142,9 +142,9 @@ func (s *sqlStore) writeFor(r *appendReq, ctx context.Context) {
 	}
 }
 
-// commitQueued commits the next batch of queued appends. The batch is taken only once the transaction holds the chain's head, so
-// everything that queued up while another writer held it goes into this
-// one commit. If the batch fails, each request is tried on its own, so one
+// commitQueued commits the next batch of queued appends. The batch is
+// taken only once the transaction holds the chain's head, so everything
+// that queued up while another writer held it goes into this one commit. If the batch fails, each request is tried on its own, so one
 // bad event cannot fail its neighbours.
 func (s *sqlStore) commitQueued(ctx context.Context) {
 	q := &s.appends
