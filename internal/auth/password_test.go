@@ -35,8 +35,8 @@ func TestPasswordRoundTrip(t *testing.T) {
 
 func TestPasswordRules(t *testing.T) {
 	for pw, want := range map[string]error{
-		"":                         ErrPasswordEmpty,
-		"elf Zeichen":              ErrPasswordTooShort,
+		"":                        ErrPasswordEmpty,
+		"elf Zeichen":             ErrPasswordTooShort,
 		strings.Repeat("x", 1025): ErrPasswordTooLong,
 	} {
 		_, err := HashPassword(pw, DefaultArgon2Params)
