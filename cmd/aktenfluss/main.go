@@ -53,6 +53,8 @@ Aufruf / usage:
   aktenfluss audit export (--file AZ | --document ID | --invoice ID) --format json|csv|pdf [--out F] --as USER
   aktenfluss audit erase --document ID --reason TEXT --as USER
                                                             Prüfprotokoll: Kette prüfen, Verlauf exportieren, DSGVO-Löschung
+  aktenfluss users add LOGIN --name N --role R[,R] [--email E] [--password-stdin] | list | passwd LOGIN --password-stdin | roles LOGIN --role R[,R] | disable LOGIN [--as USER]
+                                                            Benutzerkonten und Rollen (protokolliert)
   aktenfluss migrate                                        Datenbankschema anlegen/aktualisieren
   aktenfluss bench intake [-n N] [--rate R]                 Durchsatz und Latenz der Erfassung messen
   aktenfluss bench ocr --corpus DIR                         OCR/PDF-A gegen ocrmypdf messen
@@ -129,6 +131,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdSearch(ctx, rest, stdout, stderr)
 	case "audit":
 		return cmdAudit(ctx, rest, stdout, stderr)
+	case "users":
+		return cmdUsers(ctx, rest, os.Stdin, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
