@@ -26,7 +26,8 @@ const (
 	ActTriageRead       Action = "triage.read"
 	ActTriageDecide     Action = "triage.decide"
 	ActInvoiceRead      Action = "invoice.read"
-	ActInvoiceDecide    Action = "invoice.decide"
+	ActInvoiceCertify   Action = "invoice.certify" // sachlich / rechnerisch richtig
+	ActInvoiceDecide    Action = "invoice.decide"  // every stage, the Anordnung included
 	ActSearch           Action = "search"
 	ActAuditRead        Action = "audit.read"
 	ActAuditVerify      Action = "audit.verify"
@@ -57,6 +58,7 @@ var actionLabels = []struct {
 	{ActTriageRead, "Klärungsfälle einsehen"},
 	{ActTriageDecide, "Klärungsfälle entscheiden"},
 	{ActInvoiceRead, "Rechnungen einsehen"},
+	{ActInvoiceCertify, "Rechnungen sachlich oder rechnerisch bestätigen"},
 	{ActInvoiceDecide, "über Rechnungen entscheiden"},
 	{ActSearch, "suchen"},
 	{ActAuditRead, "Prüfprotokoll einsehen"},
@@ -115,10 +117,12 @@ type Rule struct {
 // role is not granted here, it may not do.
 //
 //   - mailroom: uploads, the register, quarantine — not the contents.
-//   - clerk: documents, files, tasks and invoices of the own units; reads
-//     invoices but decides none.
-//   - approver: as clerk, and decides the own units' invoices (the
-//     approval workflow checks the stage, four eyes and amounts).
+//   - clerk: documents, files, tasks and invoices of the own units;
+//     certifies invoices (sachlich / rechnerisch richtig), as a member of
+//     the ordering unit does, but orders no payment.
+//   - approver: as clerk, and decides every stage of the own units'
+//     invoices, the Anordnung included (the approval workflow checks the
+//     Dienstanweisung: stage, four eyes, amount limits).
 //   - registrar: triage, the register, and files of all units, with the
 //     documents in them — a triage decision needs the letter.
 //   - auditor: reads everything, changes nothing; AuditedRead makes every
@@ -139,6 +143,7 @@ var Rules = []Rule{
 	{RoleClerk, ActTaskRead, ScopeOwnUnits},
 	{RoleClerk, ActTaskAct, ScopeOwnUnits},
 	{RoleClerk, ActInvoiceRead, ScopeOwnUnits},
+	{RoleClerk, ActInvoiceCertify, ScopeOwnUnits},
 	{RoleClerk, ActSearch, ScopeOwnUnits},
 
 	{RoleApprover, ActDocumentRead, ScopeOwnUnits},
@@ -149,6 +154,7 @@ var Rules = []Rule{
 	{RoleApprover, ActTaskRead, ScopeOwnUnits},
 	{RoleApprover, ActTaskAct, ScopeOwnUnits},
 	{RoleApprover, ActInvoiceRead, ScopeOwnUnits},
+	{RoleApprover, ActInvoiceCertify, ScopeOwnUnits},
 	{RoleApprover, ActInvoiceDecide, ScopeOwnUnits},
 	{RoleApprover, ActSearch, ScopeOwnUnits},
 

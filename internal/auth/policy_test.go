@@ -30,6 +30,7 @@ task.act           ---       +-+    +-+       ---      ---        ---
 triage.read        ---       ---    ---       +++      +++        ---
 triage.decide      ---       ---    ---       ---      +++        ---
 invoice.read       ---       +-+    +-+       +++      ---        ---
+invoice.certify    ---       +-+    +-+       ---      ---        ---
 invoice.decide     ---       ---    +-+       ---      ---        ---
 search             ---       +-+    +-+       +++      +++        ---
 audit.read         ---       ---    ---       +++      ---        ---
