@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/aktenfluss/aktenfluss/internal/audit"
+	"github.com/aktenfluss/aktenfluss/internal/auth"
 	"github.com/aktenfluss/aktenfluss/internal/blob"
 	"github.com/aktenfluss/aktenfluss/internal/records"
 	"github.com/aktenfluss/aktenfluss/internal/store"
@@ -50,9 +51,9 @@ type Register interface {
 	AppendEvent(ctx context.Context, ev store.AuditEvent) (bool, error)
 }
 
-// actorWeb is who reads through the web pages until they have a login
-// (issue 8): the trail still gets every read, with the client address as
-// personal data.
+// actorWeb is who reads through the web pages when the server runs
+// without login (Server.Sessions nil, as in "aktenfluss dev"): the trail
+// still gets every read, with the client address as personal data.
 const actorWeb = "web:unangemeldet"
 
 // logRead appends a read or download of a document to the audit trail,
@@ -62,7 +63,7 @@ func (s *Server) logRead(r *http.Request, action, sha string, details map[string
 	if err != nil {
 		host = r.RemoteAddr
 	}
-	ev, err := audit.NewEvent(time.Now(), actorWeb, action, "document", sha, details, map[string]string{"remote": host})
+	ev, err := audit.NewEvent(time.Now(), actor(r.Context()), action, "document", sha, details, map[string]string{"remote": host})
 	if err != nil {
 		return err
 	}
@@ -84,6 +85,20 @@ type Server struct {
 	Checks  []Check
 	Metrics *prometheus.Registry
 	Log     *slog.Logger
+
+	// Sessions turns login on (see login.go): every page but /login,
+	// probes, metrics, /auth/oidc/* and static assets needs a session, and
+	// every state-changing request its CSRF token. Nil serves all pages
+	// without login, as before. Users must be set with it.
+	Sessions *auth.Sessions
+	Users    Users
+	// OIDC, when set with Sessions, adds login through an OpenID Connect
+	// provider at /auth/oidc/login.
+	OIDC *OIDCConfig
+	// SecureCookies marks cookies Secure even on plain-HTTP requests: set
+	// it when TLS ends at a reverse proxy in front of the server. Requests
+	// that arrive over TLS get Secure cookies anyway.
+	SecureCookies bool
 }
 
 // Handler returns the routes.
@@ -101,7 +116,11 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /documents/{number}", s.documentPage)
 	mux.HandleFunc("GET /documents/{number}/{kind}", s.download)
 	mux.HandleFunc("GET /quarantine", s.quarantinePage)
-	return securityHeaders(mux)
+	if s.Sessions == nil {
+		return securityHeaders(mux)
+	}
+	s.routeLogin(mux)
+	return securityHeaders(s.requireLogin(mux))
 }
 
 func securityHeaders(next http.Handler) http.Handler {
