@@ -116,10 +116,16 @@ func (s *Server) requireLogin(next http.Handler) http.Handler {
 		}
 		public := publicPath(r.URL.Path)
 		if found {
-			org, err := s.Users.Organisation(ctx)
-			if err != nil {
-				s.fail(w, "organisation", err)
-				return
+			// Without Users the principal has no units: own-unit grants
+			// then cover nothing, which errs on the side of refusal.
+			var org records.Organisation
+			if s.Users != nil {
+				o, err := s.Users.Organisation(ctx)
+				if err != nil {
+					s.fail(w, "organisation", err)
+					return
+				}
+				org = o
 			}
 			ctx = context.WithValue(ctx, sessionKey, sess)
 			ctx = context.WithValue(ctx, principalKey, auth.NewPrincipal(sess.User.Login, sess.Roles, org))

@@ -436,6 +436,10 @@ func (s *Server) oidcCallback(w http.ResponseWriter, r *http.Request, o *oidcCli
 		s.oidcRefuse(w, r, http.StatusForbidden, msgOIDCFailed)
 		return
 	}
+	if s.Users == nil {
+		s.fail(w, "oidc user", errors.New("server has OIDC but no Users store"))
+		return
+	}
 	u, err := s.Users.UserByOIDC(ctx, cl.Issuer, cl.Subject)
 	if errors.Is(err, store.ErrNotFound) && o.cfg.AutoCreate {
 		u, err = s.Users.PutUser(ctx, provisionedUser(cl, o.cfg.DefaultRoles))
