@@ -1,0 +1,64 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aktenfluss/aktenfluss/internal/records"
+	"github.com/aktenfluss/aktenfluss/internal/store"
+	"github.com/aktenfluss/aktenfluss/internal/web/browsertest"
+)
+
+// TestPagesInBrowser renders the register, a document and the quarantine in
+// headless Chromium, saves a screenshot of each, and lets axe-core check
+// them: no serious or critical WCAG 2.1 A/AA violation (BITV 2.0).
+func TestPagesInBrowser(t *testing.T) {
+	srv, st, blobs := newServer(t)
+	ctx := context.Background()
+	ref, err := blobs.Put(ctx, bytes.NewReader([]byte("%PDF-1.7 Widerspruch")), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, err := blobs.Put(ctx, strings.NewReader("Widerspruch gegen den Bescheid\n"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, _, err := st.Register(ctx, records.NewEntry{SHA256: ref.SHA256, Size: ref.Size, MediaType: "application/pdf",
+		OriginalName: "Widerspruch Müller.pdf", Source: records.SourceMailroom,
+		ReceivedAt: time.Date(2026, 11, 24, 9, 30, 0, 0, time.UTC), WorkflowID: "inbound-" + ref.SHA256})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.AppendEvent(ctx, store.AuditEvent{Key: "k1", Actor: "system:inbound", Action: "document.registered",
+		ObjectType: "document", ObjectID: ref.SHA256, Details: []byte(`{"register_number":"` + e.Number.String() + `"}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := st.AddRendition(ctx, records.Rendition{DocumentSHA256: ref.SHA256, Kind: records.RenditionText,
+		BlobSHA256: text.SHA256, Size: text.Size, MediaType: "text/plain; charset=utf-8"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.AddQuarantine(ctx, store.QuarantineItem{Reason: "empty", Message: "Dokument ist leer", Subject: "intake.upload"}); err != nil {
+		t.Fatal(err)
+	}
+
+	b := browsertest.Start(t)
+	pages := []struct {
+		name, path, heading string
+	}{
+		{"register", "/", "Posteingangsbuch"},
+		{"document", "/documents/" + e.Number.String(), "Eingang " + e.Number.String()},
+		{"quarantine", "/quarantine", "Quarantäne"},
+	}
+	for _, p := range pages {
+		b.Visit(srv.URL + p.path)
+		b.Screenshot(p.name)
+		if h1 := b.Text("h1"); h1 != p.heading {
+			t.Errorf("%s: heading %q, want %q", p.path, h1, p.heading)
+		}
+		vs := b.Axe(t)
+		t.Run(p.name, func(t *testing.T) { browsertest.RequireNoSeriousViolations(t, vs) })
+	}
+}
