@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
 	"github.com/aktenfluss/aktenfluss/internal/records"
 	"github.com/aktenfluss/aktenfluss/internal/store"
 	"github.com/aktenfluss/aktenfluss/internal/web/browsertest"
@@ -52,13 +55,24 @@ func TestPagesInBrowser(t *testing.T) {
 		{"document", "/documents/" + e.Number.String(), "Eingang " + e.Number.String()},
 		{"quarantine", "/quarantine", "Quarantäne"},
 	}
+	// Beyond BITV's WCAG 2.1 AA: 2.2 AA (e.g. target size) and axe's best
+	// practices (landmarks, heading order), held to the same bar.
+	stricter := []string{"wcag22aa", "best-practice"}
 	for _, p := range pages {
 		b.Visit(srv.URL + p.path)
 		b.Screenshot(p.name)
 		if h1 := b.Text("h1"); h1 != p.heading {
 			t.Errorf("%s: heading %q, want %q", p.path, h1, p.heading)
 		}
-		vs := b.Axe(t)
+		if title := b.Title(); title != p.heading+" – aktenfluss" {
+			t.Errorf("%s: title %q", p.path, title)
+		}
+		// Keyboard users reach the content past the navigation at once.
+		b.Do(t, chromedp.KeyEvent(kb.Tab), chromedp.KeyEvent(kb.Enter))
+		if active := b.Eval(`document.activeElement.id`); active != "inhalt" {
+			t.Errorf("%s: skip link leads to %q, want the main content", p.path, active)
+		}
+		vs := append(b.Axe(t), b.Axe(t, stricter...)...)
 		t.Run(p.name, func(t *testing.T) { browsertest.RequireNoSeriousViolations(t, vs) })
 	}
 }

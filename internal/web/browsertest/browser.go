@@ -155,6 +155,31 @@ func (b *Browser) Visit(url string) {
 	}
 }
 
+// Title is the current page's title.
+func (b *Browser) Title() string {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, actionTimeout)
+	defer cancel()
+	s, err := chromedp.Run(ctx, chromedp.Title())
+	if err != nil {
+		b.t.Fatalf("title: %v", err)
+	}
+	return s
+}
+
+// Eval evaluates a JavaScript expression in the page and returns its value
+// as a string.
+func (b *Browser) Eval(js string) string {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, actionTimeout)
+	defer cancel()
+	s, err := chromedp.Run(ctx, chromedp.Evaluate[string]("String("+js+")"))
+	if err != nil {
+		b.t.Fatalf("eval %s: %v", js, err)
+	}
+	return s
+}
+
 // Text is the visible text of the first element that matches the CSS
 // selector, waiting for it to appear.
 func (b *Browser) Text(css string) string {
