@@ -37,7 +37,7 @@ if ! grep -q "\"version\": \"$AXE_VERSION\"" "$axe_pkg" 2>/dev/null; then
     DEBIAN_FRONTEND=noninteractive ${sudo:-} apt-get install -y -qq --no-install-recommends npm
   fi
   echo "installing: axe-core@$AXE_VERSION (npm, into .deps/)"
-  npm install --prefix "$root/.deps" "axe-core@$AXE_VERSION" --no-audit --no-fund --loglevel=error
+  npm install --prefix "$root/.deps" "axe-core@$AXE_VERSION" --save-exact --no-audit --no-fund --loglevel=error
 fi
 
 if ! command -v go >/dev/null 2>&1; then
