@@ -16,6 +16,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/aktenfluss/aktenfluss/internal/auth"
 	"github.com/aktenfluss/aktenfluss/internal/records"
 )
 
@@ -33,8 +34,34 @@ type Config struct {
 	OCR      OCRConfig      `yaml:"ocr"`
 	Records  RecordsConfig  `yaml:"records"`
 	Audit    AuditConfig    `yaml:"audit"`
+	OIDC     OIDCConfig     `yaml:"oidc"`
 	Log      LogConfig      `yaml:"log"`
 }
+
+// OIDCConfig adds login through an OpenID Connect provider (Keycloak, an
+// Active Directory federation, a Landesportal) beside the local accounts.
+// Issuer, client id and redirect URL are set together or not at all.
+type OIDCConfig struct {
+	Issuer   string `yaml:"issuer"`    // OIDC_ISSUER: the provider's issuer URL
+	ClientID string `yaml:"client_id"` // OIDC_CLIENT_ID
+	// ClientSecret authenticates aktenfluss at the token endpoint
+	// (OIDC_CLIENT_SECRET); empty for a public client (PKCE only). Keep it
+	// in the environment or a secret store rather than in the file.
+	ClientSecret string `yaml:"client_secret"`
+	// RedirectURL is this server's callback as the provider knows it,
+	// absolute, ending in /auth/oidc/callback (OIDC_REDIRECT_URL).
+	RedirectURL string `yaml:"redirect_url"`
+	// AutoCreate creates an account at the first login of an unknown
+	// subject (OIDC_AUTO_CREATE), with DefaultRoles; otherwise an
+	// administrator links the subject first (aktenfluss users add).
+	AutoCreate bool `yaml:"auto_create"`
+	// DefaultRoles are the roles of auto-created accounts
+	// (OIDC_DEFAULT_ROLES, comma-separated), e.g. clerk.
+	DefaultRoles []string `yaml:"default_roles"`
+}
+
+// Enabled reports whether OIDC login is configured.
+func (o OIDCConfig) Enabled() bool { return o.Issuer != "" }
 
 // AuditConfig is where the audit trail's checkpoints are signed and kept.
 // The signing key and the checkpoint file belong outside the database (and
@@ -93,6 +120,19 @@ type OCRConfig struct {
 // HTTPConfig configures the web server.
 type HTTPConfig struct {
 	Addr string `yaml:"addr"` // AKTENFLUSS_HTTP_ADDR, default 127.0.0.1:8080
+	// Login requires a session for every page but login, probes and
+	// metrics (AKTENFLUSS_HTTP_LOGIN), default true. Off serves every page
+	// to anyone who reaches the address — only for a closed test setup.
+	Login bool `yaml:"login"`
+	// SecureCookies marks cookies Secure on plain-HTTP requests too
+	// (AKTENFLUSS_HTTP_SECURE_COOKIES): set it when TLS ends at a reverse
+	// proxy in front of the server.
+	SecureCookies bool `yaml:"secure_cookies"`
+	// SessionIdle ends a session unused for this long
+	// (AKTENFLUSS_HTTP_SESSION_IDLE), default 30m; SessionLifetime ends it
+	// this long after login (AKTENFLUSS_HTTP_SESSION_LIFETIME), default 12h.
+	SessionIdle     time.Duration `yaml:"session_idle"`
+	SessionLifetime time.Duration `yaml:"session_lifetime"`
 }
 
 // NATSConfig points at the NATS cluster carrying intake.
@@ -153,7 +193,7 @@ func (e *SettingError) Error() string {
 // Defaults returns the configuration used when nothing is set.
 func Defaults() Config {
 	return Config{
-		HTTP:     HTTPConfig{Addr: "127.0.0.1:8080"},
+		HTTP:     HTTPConfig{Addr: "127.0.0.1:8080", Login: true, SessionIdle: 30 * time.Minute, SessionLifetime: 12 * time.Hour},
 		NATS:     NATSConfig{Replicas: 1},
 		Temporal: TemporalConfig{Namespace: "default"},
 		Intake:   IntakeConfig{MaxBytes: 200 << 20, MaxDeliver: 10, AckWait: 30 * time.Second, Concurrency: 8},
@@ -210,6 +250,16 @@ func (c *Config) settings() []envSetting {
 			return nil
 		}
 	}
+	boolean := func(p *bool) func(string) error {
+		return func(v string) error {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return errors.New("must be true or false")
+			}
+			*p = b
+			return nil
+		}
+	}
 	list := func(p *[]string) func(string) error {
 		return func(v string) error {
 			*p = nil
@@ -229,14 +279,11 @@ func (c *Config) settings() []envSetting {
 		{"AKTENFLUSS_NATS_REPLICAS", "nats.replicas", num(&c.NATS.Replicas)},
 		{"TEMPORAL_ADDRESS", "temporal.address", str(&c.Temporal.Address)},
 		{"TEMPORAL_NAMESPACE", "temporal.namespace", str(&c.Temporal.Namespace)},
-		{"TEMPORAL_TLS", "temporal.tls.enabled", func(v string) error {
-			b, err := strconv.ParseBool(v)
-			if err != nil {
-				return errors.New("must be true or false")
-			}
-			c.Temporal.TLS.Enabled = b
-			return nil
-		}},
+		{"AKTENFLUSS_HTTP_LOGIN", "http.login", boolean(&c.HTTP.Login)},
+		{"AKTENFLUSS_HTTP_SECURE_COOKIES", "http.secure_cookies", boolean(&c.HTTP.SecureCookies)},
+		{"AKTENFLUSS_HTTP_SESSION_IDLE", "http.session_idle", dur(&c.HTTP.SessionIdle)},
+		{"AKTENFLUSS_HTTP_SESSION_LIFETIME", "http.session_lifetime", dur(&c.HTTP.SessionLifetime)},
+		{"TEMPORAL_TLS", "temporal.tls.enabled", boolean(&c.Temporal.TLS.Enabled)},
 		{"TEMPORAL_TLS_CERT", "temporal.tls.cert_file", str(&c.Temporal.TLS.CertFile)},
 		{"TEMPORAL_TLS_KEY", "temporal.tls.key_file", str(&c.Temporal.TLS.KeyFile)},
 		{"TEMPORAL_TLS_CA", "temporal.tls.ca_file", str(&c.Temporal.TLS.CAFile)},
@@ -273,6 +320,12 @@ func (c *Config) settings() []envSetting {
 		{"AKTENFLUSS_AUDIT_PUBLIC_KEYS", "audit.public_keys", list(&c.Audit.PublicKeys)},
 		{"AKTENFLUSS_AUDIT_CHECKPOINT_FILE", "audit.checkpoint_file", str(&c.Audit.CheckpointFile)},
 		{"AKTENFLUSS_AUDIT_CHECKPOINT_EVERY", "audit.checkpoint_every", dur(&c.Audit.CheckpointEvery)},
+		{"OIDC_ISSUER", "oidc.issuer", str(&c.OIDC.Issuer)},
+		{"OIDC_CLIENT_ID", "oidc.client_id", str(&c.OIDC.ClientID)},
+		{"OIDC_CLIENT_SECRET", "oidc.client_secret", str(&c.OIDC.ClientSecret)},
+		{"OIDC_REDIRECT_URL", "oidc.redirect_url", str(&c.OIDC.RedirectURL)},
+		{"OIDC_AUTO_CREATE", "oidc.auto_create", boolean(&c.OIDC.AutoCreate)},
+		{"OIDC_DEFAULT_ROLES", "oidc.default_roles", list(&c.OIDC.DefaultRoles)},
 		{"AKTENFLUSS_LOG_LEVEL", "log.level", str(&c.Log.Level)},
 	}
 }
@@ -443,10 +496,62 @@ func (c *Config) validateCommon() []error {
 	if c.Records.TaskRemindAfter <= 0 || c.Records.TaskEscalateAfter <= c.Records.TaskRemindAfter {
 		errs = append(errs, c.bad("records.task_escalate_after", "reminder and escalation must be positive, the escalation after the reminder"))
 	}
+	if c.HTTP.SessionIdle < time.Minute {
+		errs = append(errs, c.bad("http.session_idle", "must be at least 1m"))
+	}
+	if c.HTTP.SessionLifetime < c.HTTP.SessionIdle {
+		errs = append(errs, c.bad("http.session_lifetime", "must not be shorter than http.session_idle"))
+	}
+	errs = append(errs, c.validateOIDC()...)
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
 	default:
 		errs = append(errs, c.bad("log.level", "must be debug, info, warn or error"))
+	}
+	return errs
+}
+
+// validateOIDC checks that the provider is named completely or not at
+// all; a half configuration would otherwise fail only at the first login.
+func (c *Config) validateOIDC() []error {
+	o := c.OIDC
+	set := 0
+	for _, v := range []string{o.Issuer, o.ClientID, o.RedirectURL} {
+		if v != "" {
+			set++
+		}
+	}
+	if set == 0 {
+		if o.ClientSecret != "" || o.AutoCreate || len(o.DefaultRoles) > 0 {
+			return []error{c.bad("oidc.issuer", "must be set when other oidc settings are")}
+		}
+		return nil
+	}
+	var errs []error
+	if set < 3 {
+		for _, f := range []struct{ key, v string }{{"oidc.issuer", o.Issuer}, {"oidc.client_id", o.ClientID}, {"oidc.redirect_url", o.RedirectURL}} {
+			if f.v == "" {
+				errs = append(errs, c.bad(f.key, "issuer, client_id and redirect_url must be set together"))
+			}
+		}
+	}
+	if o.Issuer != "" {
+		if u, err := url.Parse(o.Issuer); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			errs = append(errs, c.bad("oidc.issuer", "must be an absolute https:// URL"))
+		}
+	}
+	if o.RedirectURL != "" {
+		if u, err := url.Parse(o.RedirectURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			errs = append(errs, c.bad("oidc.redirect_url", "must be an absolute URL, e.g. https://akten.example.de/auth/oidc/callback"))
+		}
+	}
+	for _, r := range o.DefaultRoles {
+		if _, err := auth.ParseRole(r); err != nil {
+			errs = append(errs, c.bad("oidc.default_roles", err.Error()))
+		}
+	}
+	if o.AutoCreate && len(o.DefaultRoles) == 0 {
+		errs = append(errs, c.bad("oidc.default_roles", "must name at least one role when oidc.auto_create is on"))
 	}
 	return errs
 }

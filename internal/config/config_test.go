@@ -132,3 +132,117 @@ func TestParseRoles(t *testing.T) {
 		t.Fatal("unknown role accepted")
 	}
 }
+
+func TestLoginAndOIDCSettings(t *testing.T) {
+	d := Defaults()
+	if !d.HTTP.Login || d.HTTP.SecureCookies || d.HTTP.SessionIdle != 30*time.Minute || d.HTTP.SessionLifetime != 12*time.Hour || d.OIDC.Enabled() {
+		t.Fatalf("defaults: %+v %+v", d.HTTP, d.OIDC)
+	}
+	c, err := Load("", env(map[string]string{
+		"AKTENFLUSS_HTTP_LOGIN": "false", "AKTENFLUSS_HTTP_SECURE_COOKIES": "true",
+		"AKTENFLUSS_HTTP_SESSION_IDLE": "15m", "AKTENFLUSS_HTTP_SESSION_LIFETIME": "8h",
+		"OIDC_ISSUER": "https://sso.example.de/realms/stadt", "OIDC_CLIENT_ID": "aktenfluss", "OIDC_CLIENT_SECRET": "geheim",
+		"OIDC_REDIRECT_URL": "https://akten.example.de/auth/oidc/callback", "OIDC_AUTO_CREATE": "true", "OIDC_DEFAULT_ROLES": "clerk, mailroom",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.HTTP.Login || !c.HTTP.SecureCookies || c.HTTP.SessionIdle != 15*time.Minute || c.HTTP.SessionLifetime != 8*time.Hour {
+		t.Errorf("http: %+v", c.HTTP)
+	}
+	o := c.OIDC
+	if !o.Enabled() || o.ClientSecret != "geheim" || !o.AutoCreate || len(o.DefaultRoles) != 2 || o.DefaultRoles[1] != "mailroom" {
+		t.Errorf("oidc: %+v", o)
+	}
+	if err := c.ValidateDev(); err == nil || !strings.Contains(err.Error(), "data_dir") || strings.Contains(err.Error(), "oidc") {
+		t.Errorf("a complete OIDC setting refused: %v", err)
+	}
+
+	path := filepath.Join(t.TempDir(), "aktenfluss.yaml")
+	file := "http:\n  login: false\n  session_idle: 10m\noidc:\n  issuer: https://sso.example.de\n  client_id: akten\n  redirect_url: https://akten.example.de/auth/oidc/callback\n  default_roles: [clerk]\n"
+	if err := os.WriteFile(path, []byte(file), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err = Load(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.HTTP.Login || c.HTTP.SessionIdle != 10*time.Minute || c.OIDC.ClientID != "akten" || c.OIDC.DefaultRoles[0] != "clerk" {
+		t.Errorf("from the file: %+v %+v", c.HTTP, c.OIDC)
+	}
+}
+
+func TestLoginAndOIDCValidation(t *testing.T) {
+	full := map[string]string{"AKTENFLUSS_DATA_DIR": "/tmp/x", "OIDC_ISSUER": "https://sso.example.de", "OIDC_CLIENT_ID": "akten",
+		"OIDC_REDIRECT_URL": "https://akten.example.de/auth/oidc/callback"}
+	with := func(kv ...string) map[string]string {
+		m := map[string]string{}
+		for k, v := range full {
+			m[k] = v
+		}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	cases := []struct {
+		name string
+		env  map[string]string
+		want []string // empty: valid
+	}{
+		{"complete", full, nil},
+		{"none", map[string]string{"AKTENFLUSS_DATA_DIR": "/tmp/x"}, nil},
+		{"issuer only", map[string]string{"AKTENFLUSS_DATA_DIR": "/tmp/x", "OIDC_ISSUER": "https://sso.example.de"},
+			[]string{"oidc.client_id (OIDC_CLIENT_ID)", "oidc.redirect_url (OIDC_REDIRECT_URL)"}},
+		{"no client id", with("OIDC_CLIENT_ID", ""), []string{"oidc.client_id (OIDC_CLIENT_ID): issuer, client_id and redirect_url must be set together"}},
+		{"secret without issuer", map[string]string{"AKTENFLUSS_DATA_DIR": "/tmp/x", "OIDC_CLIENT_SECRET": "s"}, []string{"oidc.issuer (OIDC_ISSUER)"}},
+		{"relative redirect", with("OIDC_REDIRECT_URL", "/auth/oidc/callback"), []string{"oidc.redirect_url (OIDC_REDIRECT_URL): must be an absolute URL"}},
+		{"issuer not a URL", with("OIDC_ISSUER", "sso.example.de"), []string{"oidc.issuer (OIDC_ISSUER)"}},
+		{"unknown default role", with("OIDC_DEFAULT_ROLES", "clerk,cook"), []string{"oidc.default_roles (OIDC_DEFAULT_ROLES)"}},
+		{"auto-create without roles", with("OIDC_AUTO_CREATE", "true"), []string{"oidc.default_roles (OIDC_DEFAULT_ROLES): must name at least one role"}},
+		{"short idle", with("AKTENFLUSS_HTTP_SESSION_IDLE", "10s"), []string{"http.session_idle (AKTENFLUSS_HTTP_SESSION_IDLE)"}},
+		{"lifetime under idle", with("AKTENFLUSS_HTTP_SESSION_LIFETIME", "10m"), []string{"http.session_lifetime (AKTENFLUSS_HTTP_SESSION_LIFETIME)"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Load("", env(tc.env))
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = c.ValidateDev()
+			if len(tc.want) == 0 {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not contain %q", err, w)
+				}
+			}
+		})
+	}
+	if _, err := Load("", env(map[string]string{"AKTENFLUSS_HTTP_LOGIN": "ja"})); err == nil || !strings.Contains(err.Error(), "http.login (AKTENFLUSS_HTTP_LOGIN)") {
+		t.Errorf("bad boolean: %v", err)
+	}
+}
+
+func TestExampleConfigIsValid(t *testing.T) {
+	c, err := Load(filepath.Join("..", "..", "deploy", "aktenfluss.example.yaml"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.OIDC.Enabled() || !c.HTTP.SecureCookies {
+		t.Fatalf("example lost its login settings: %+v %+v", c.HTTP, c.OIDC)
+	}
+	// Only the login settings: the example's files exist on a server only.
+	for _, err := range c.validateCommon() {
+		if strings.Contains(err.Error(), "http.") || strings.Contains(err.Error(), "oidc.") {
+			t.Error(err)
+		}
+	}
+}
