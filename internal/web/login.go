@@ -260,7 +260,8 @@ func clientAddr(r *http.Request) string {
 }
 
 type loginView struct {
-	CSRF  string
+	Layout layoutView
+	CSRF   string
 	Next  string
 	Login string
 	// Error is the refusal of the form's input, tied to both fields.
@@ -292,6 +293,7 @@ func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int,
 		HttpOnly: true, Secure: s.secure(r), SameSite: http.SameSiteStrictMode})
 	v.CSRF = tok
 	v.OIDC = s.OIDC != nil
+	v.Layout = layoutView{Title: "Anmeldung"}
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)

@@ -146,7 +146,8 @@ func TestOIDCLogin(t *testing.T) {
 	require.Negative(t, flow.MaxAge, "the flow cookie is used once")
 
 	page := do(t, c, http.MethodGet, f.srv.URL+"/quarantine", nil, nil)
-	require.Equal(t, http.StatusOK, page.StatusCode, page.body)
+	require.Equal(t, http.StatusForbidden, page.StatusCode, page.body) // signed in, but a clerk
+	require.Contains(t, page.body, "(olga)")
 	sess, err := f.sessions.Lookup(t.Context(), f.sessionToken(t, c))
 	require.NoError(t, err)
 	require.Equal(t, "olga", sess.User.Login)

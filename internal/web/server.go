@@ -49,6 +49,11 @@ type Register interface {
 	Renditions(ctx context.Context, documentSHA256 string) ([]records.Rendition, error)
 	InvoiceByDocument(ctx context.Context, documentSHA256 string) (records.Invoice, error)
 	AppendEvent(ctx context.Context, ev store.AuditEvent) (bool, error)
+	// DocumentMeta, FilingsOf and File give a document's units (see
+	// documentUnits).
+	DocumentMeta(ctx context.Context, documentSHA256 string) (records.DocumentMeta, error)
+	FilingsOf(ctx context.Context, documentSHA256 string) ([]records.Filing, error)
+	File(ctx context.Context, id int64) (records.File, error)
 }
 
 // actorWeb is who reads through the web pages when the server runs
@@ -112,10 +117,9 @@ func (s *Server) Handler() http.Handler {
 	if s.Metrics != nil {
 		mux.Handle("GET /metrics", promhttp.HandlerFor(s.Metrics, promhttp.HandlerOpts{Registry: s.Metrics}))
 	}
-	mux.HandleFunc("GET /{$}", s.registerPage)
-	mux.HandleFunc("GET /documents/{number}", s.documentPage)
-	mux.HandleFunc("GET /documents/{number}/{kind}", s.download)
-	mux.HandleFunc("GET /quarantine", s.quarantinePage)
+	for _, p := range s.pages() {
+		mux.Handle(p.pattern, s.guard(p))
+	}
 	if s.Sessions == nil {
 		return securityHeaders(mux)
 	}
@@ -157,6 +161,7 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 const pageSize = 50
 
 type registerView struct {
+	Layout     layoutView
 	Entries    []records.RegisterEntry
 	Total      int
 	Page       int
@@ -209,12 +214,13 @@ func (s *Server) registerPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, "quarantine count", err)
 		return
 	}
-	view := registerView{Entries: entries, Total: total, Page: page, Pages: (total + pageSize - 1) / pageSize,
+	view := registerView{Layout: s.layout(r, "Posteingangsbuch"), Entries: entries, Total: total, Page: page, Pages: (total + pageSize - 1) / pageSize,
 		Filter: f, Quarantine: quarantined, Query: r.URL.RawQuery}
 	s.render(w, "register.html", view)
 }
 
 type documentView struct {
+	Layout     layoutView
 	Entry      records.RegisterEntry
 	Events     []store.AuditEvent
 	Renditions []records.Rendition
@@ -241,7 +247,7 @@ func (s *Server) documentPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, "audit read", err)
 		return
 	}
-	view := documentView{Entry: e, Events: events, Renditions: rends, Downloads: s.Blobs != nil}
+	view := documentView{Layout: s.layout(r, "Eingang "+e.Number.String()), Entry: e, Events: events, Renditions: rends, Downloads: s.Blobs != nil}
 	if inv, err := s.Register.InvoiceByDocument(r.Context(), e.SHA256); err == nil {
 		view.Invoice = &inv
 	} else if !errors.Is(err, store.ErrNotFound) {
@@ -337,11 +343,21 @@ func (s *Server) quarantinePage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, "quarantine list", err)
 		return
 	}
-	s.render(w, "quarantine.html", items)
+	s.render(w, "quarantine.html", quarantineView{Layout: s.layout(r, "Quarantäne"), Items: items})
+}
+
+type quarantineView struct {
+	Layout layoutView
+	Items  []store.QuarantineItem
 }
 
 func (s *Server) render(w http.ResponseWriter, name string, data any) {
+	s.renderStatus(w, http.StatusOK, name, data)
+}
+
+func (s *Server) renderStatus(w http.ResponseWriter, status int, name string, data any) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
 	if err := templates.ExecuteTemplate(w, name, data); err != nil {
 		s.logger().Error("render page", "template", name, "error", err)
 	}

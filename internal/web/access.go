@@ -1,0 +1,153 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/aktenfluss/aktenfluss/internal/audit"
+	"github.com/aktenfluss/aktenfluss/internal/auth"
+	"github.com/aktenfluss/aktenfluss/internal/records"
+	"github.com/aktenfluss/aktenfluss/internal/store"
+)
+
+// page is one page or download with what it takes to see it. The table in
+// pages is the only place the pages' access is written down; guard checks
+// it through auth.Decide, the same policy the API uses.
+type page struct {
+	pattern string
+	action  auth.Action
+	// units returns the units of what the request shows, for own-unit
+	// grants; nil: the page is bound to no unit (a listing).
+	units func(r *http.Request) ([]string, error)
+	serve http.HandlerFunc
+}
+
+func (s *Server) pages() []page {
+	return []page{
+		{"GET /{$}", auth.ActRegisterRead, nil, s.registerPage},
+		{"GET /documents/{number}", auth.ActDocumentRead, s.documentUnits, s.documentPage},
+		{"GET /documents/{number}/{kind}", auth.ActDocumentDownload, s.documentUnits, s.download},
+		{"GET /quarantine", auth.ActQuarantineRead, nil, s.quarantinePage},
+	}
+}
+
+// unrouted stands for the unit of a document that is neither routed nor
+// filed, or that does not exist: Decide matches an empty unit code with no
+// one's units, so only roles granted the action for all units pass (and
+// then get the 404 of a missing document), and whether a number exists is
+// not told to others.
+const unrouted = ""
+
+// documentUnits are the units a document belongs to: the unit it was
+// routed to and the responsible units of the files it is filed in.
+func (s *Server) documentUnits(r *http.Request) ([]string, error) {
+	n, err := records.ParseRegisterNumber(r.PathValue("number"))
+	if err != nil {
+		return []string{unrouted}, nil
+	}
+	ctx := r.Context()
+	e, err := s.Register.EntryByNumber(ctx, n)
+	if errors.Is(err, store.ErrNotFound) {
+		return []string{unrouted}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var units []string
+	m, err := s.Register.DocumentMeta(ctx, e.SHA256)
+	switch {
+	case err == nil:
+		if m.Unit != "" {
+			units = append(units, m.Unit)
+		}
+	case !errors.Is(err, store.ErrNotFound):
+		return nil, err
+	}
+	fls, err := s.Register.FilingsOf(ctx, e.SHA256)
+	if err != nil {
+		return nil, err
+	}
+	for _, fl := range fls {
+		f, err := s.Register.File(ctx, fl.FileID)
+		if err != nil {
+			return nil, err
+		}
+		if f.Unit != "" && !slices.Contains(units, f.Unit) {
+			units = append(units, f.Unit)
+		}
+	}
+	if len(units) == 0 {
+		return []string{unrouted}, nil
+	}
+	return units, nil
+}
+
+// guard serves p when the person logged in may do p.action on what the
+// request shows; without login (Sessions nil) it serves p as before.
+func (s *Server) guard(p page) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.Sessions == nil {
+			p.serve(w, r)
+			return
+		}
+		who, ok := PrincipalFrom(r.Context())
+		if !ok { // requireLogin lets no one without a session through
+			s.refuseAnonymous(w, r)
+			return
+		}
+		var units []string
+		if p.units != nil {
+			var err error
+			if units, err = p.units(r); err != nil {
+				s.fail(w, "units of "+p.pattern, err)
+				return
+			}
+		}
+		if d := auth.Decide(who, p.action, auth.Resource{Units: units}); !d.Allowed {
+			s.forbidden(w, r, d.Reason)
+			return
+		}
+		// An auditor's reads are audited. Document pages log every
+		// person's read themselves (logRead); listings are logged here.
+		if auth.AuditedRead(who, p.action) && p.action != auth.ActDocumentRead && p.action != auth.ActDocumentDownload {
+			if err := s.logPageRead(r, p.action); err != nil {
+				s.fail(w, "audit read", err)
+				return
+			}
+		}
+		p.serve(w, r)
+	})
+}
+
+// logPageRead appends an auditor's view of a listing to the audit trail,
+// with the query (filters) as it was asked.
+func (s *Server) logPageRead(r *http.Request, a auth.Action) error {
+	details := map[string]any{"via": "web", "path": r.URL.Path}
+	if r.URL.RawQuery != "" {
+		details["query"] = r.URL.RawQuery
+	}
+	ev, err := audit.NewEvent(time.Now(), actor(r.Context()), string(a), "page", r.URL.Path, details, map[string]string{"remote": clientAddr(r)})
+	if err != nil {
+		return err
+	}
+	_, err = s.Register.AppendEvent(r.Context(), ev)
+	return err
+}
+
+type forbiddenView struct {
+	Layout layoutView
+	Reason string
+}
+
+// forbidden answers 403 with Decide's reason: a page for browsers, JSON
+// for other clients.
+func (s *Server) forbidden(w http.ResponseWriter, r *http.Request, reason string) {
+	if !wantsHTML(r) {
+		writeJSONError(w, http.StatusForbidden, reason)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	s.renderStatus(w, http.StatusForbidden, "forbidden.html", forbiddenView{Layout: s.layout(r, "Keine Berechtigung"), Reason: reason})
+}
