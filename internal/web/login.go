@@ -262,8 +262,8 @@ func clientAddr(r *http.Request) string {
 type loginView struct {
 	Layout layoutView
 	CSRF   string
-	Next  string
-	Login string
+	Next   string
+	Login  string
 	// Error is the refusal of the form's input, tied to both fields.
 	Error string
 	// Notice is a refusal not about the fields (OIDC, expired form).
