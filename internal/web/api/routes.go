@@ -1,0 +1,209 @@
+package api
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/aktenfluss/aktenfluss/internal/audit"
+	"github.com/aktenfluss/aktenfluss/internal/auth"
+	"github.com/aktenfluss/aktenfluss/internal/blob"
+	"github.com/aktenfluss/aktenfluss/internal/store"
+)
+
+// Deps is what the read endpoints need. Store and Blobs are required.
+type Deps struct {
+	Store store.Store
+	Blobs blob.Store
+	// Timeline builds an auditor's report of a file, document or invoice
+	// (kind "file", "document", "invoice"); actor is the login asking.
+	// Nil: GET /api/audit/timeline answers 503.
+	Timeline func(ctx context.Context, kind, id, actor string) (audit.Report, error)
+	// Verify checks the whole audit chain. Nil: GET /api/audit/verify
+	// answers 503.
+	Verify func(ctx context.Context) (audit.Result, error)
+	// Log receives what goes wrong after a download has started sending
+	// (the response cannot carry an error any more); nil: slog.Default().
+	Log *slog.Logger
+}
+
+// NoUnit is the unit of things routed to no unit: a document that routing
+// has not (yet) placed, a file or task without a unit. No principal
+// belongs to it, so only roles whose grant reaches all units (registrar,
+// auditor) may see such a thing — a clerk must not see a letter because
+// nobody has decided yet whose it is. It is also what "may p do a for
+// every unit?" is asked with (allUnits).
+const NoUnit = "-"
+
+// Routes is the route table of the read side of the REST API: the
+// register, documents and their contents, quarantine, files, tasks,
+// triage, invoices, search, the audit trail and the read side of
+// administration. Each route names its action; routes about one object
+// resolve the object's units for the access check, listings are narrowed
+// to what the caller may read item by item.
+func Routes(d Deps) []Route {
+	h := &handlers{d: d}
+	var out []Route
+	out = append(out, h.documentRoutes()...)
+	out = append(out, h.eakteRoutes()...)
+	out = append(out, h.invoiceRoutes()...)
+	out = append(out, h.adminRoutes()...)
+	return out
+}
+
+// handlers holds the dependencies of the route handlers.
+type handlers struct {
+	d Deps
+}
+
+func (h *handlers) log() *slog.Logger {
+	if h.d.Log != nil {
+		return h.d.Log
+	}
+	return slog.Default()
+}
+
+// ---- units ----------------------------------------------------------------------
+
+// orNoUnit returns units without empty and repeated codes, or NoUnit when
+// nothing is left: an object bound to no unit is not thereby free for all.
+func orNoUnit(units ...string) []string {
+	var out []string
+	for _, u := range units {
+		if u != "" && !slices.Contains(out, u) {
+			out = append(out, u)
+		}
+	}
+	if len(out) == 0 {
+		return []string{NoUnit}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// allUnits reports whether p may do a for things of every unit (a grant
+// with ScopeAll): asked with NoUnit, which no principal belongs to.
+func allUnits(p auth.Principal, a auth.Action) bool {
+	return auth.Decide(p, a, auth.Resource{Units: []string{NoUnit}}).Allowed
+}
+
+// may reports whether p may do a on a thing of units.
+func may(p auth.Principal, a auth.Action, units []string) bool {
+	return auth.Decide(p, a, auth.Resource{Units: units}).Allowed
+}
+
+// documentUnits are the units a document belongs to: the unit it was
+// routed to and the units of the files it is filed in.
+func (h *handlers) documentUnits(ctx context.Context, sha string) ([]string, error) {
+	var units []string
+	meta, err := h.d.Store.DocumentMeta(ctx, sha)
+	switch {
+	case err == nil:
+		units = append(units, meta.Unit)
+	case !errors.Is(err, store.ErrNotFound):
+		return nil, err
+	}
+	filings, err := h.d.Store.FilingsOf(ctx, sha)
+	if err != nil {
+		return nil, err
+	}
+	for _, fl := range filings {
+		f, err := h.d.Store.File(ctx, fl.FileID)
+		if err != nil {
+			return nil, err
+		}
+		units = append(units, f.Unit)
+	}
+	return orNoUnit(units...), nil
+}
+
+// ---- errors -----------------------------------------------------------------------
+
+// notFound turns the store's ErrNotFound into the client's 404 and passes
+// every other error on.
+func notFound(err error, format string, args ...any) error {
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, blob.ErrNotFound) {
+		return Errorf(http.StatusNotFound, "not_found", format, args...)
+	}
+	return err
+}
+
+// badInput turns the store's ErrInvalid into a 400.
+func badInput(err error) error {
+	if errors.Is(err, store.ErrInvalid) {
+		return Errorf(http.StatusBadRequest, "bad_request", "Die Anfrage ist ungültig: %s", err.Error())
+	}
+	return err
+}
+
+func unavailable(what string) error {
+	return Errorf(http.StatusServiceUnavailable, "unavailable", "%s ist in dieser Installation nicht verfügbar.", what)
+}
+
+// ---- audit of reads ---------------------------------------------------------------
+
+// logRead appends a person's read to the audit trail before anything of
+// the object is sent: a read that cannot be logged does not happen.
+func (h *handlers) logRead(r *http.Request, p auth.Principal, action, objectType, objectID string, details map[string]any, personal any) error {
+	if details == nil {
+		details = map[string]any{}
+	}
+	details["via"] = "api"
+	ev, err := audit.NewEvent(time.Now(), p.Login, action, objectType, objectID, details, personal)
+	if err != nil {
+		return err
+	}
+	_, err = h.d.Store.AppendEvent(r.Context(), ev)
+	return err
+}
+
+// ---- listings -----------------------------------------------------------------------
+
+// maxScan bounds how many rows a narrowed listing reads: the store
+// filters by unit only in part, so listings read the matches and keep the
+// ones the caller may read.
+const maxScan = 100_000
+
+// scanAll reads a store listing page by page.
+func scanAll[T any](fetch func(limit, offset int) ([]T, error)) ([]T, error) {
+	var out []T
+	for len(out) < maxScan {
+		page, err := fetch(store.MaxLimit, len(out))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page...)
+		if len(page) < store.MaxLimit {
+			break
+		}
+	}
+	return out, nil
+}
+
+// pageList cuts the page ?limit=&offset= out of all items.
+func pageList[T any](r *http.Request, all []T) (List[T], error) {
+	limit, offset, err := PageOf(r)
+	if err != nil {
+		return List[T]{}, err
+	}
+	start := min(offset, len(all))
+	end := min(start+limit, len(all))
+	return List[T]{Items: all[start:end], Total: len(all), Limit: limit, Offset: offset}, nil
+}
+
+// contentETag is the entity tag of a composed view: the SHA-256 of its
+// JSON, so it changes whenever anything shown changes.
+func contentETag(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return ""
+	}
+	sum := sha256.Sum256(b)
+	return ETag(hex.EncodeToString(sum[:16]))
+}
