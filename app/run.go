@@ -273,8 +273,15 @@ func (d *Deps) runHTTP(ctx context.Context, opts RunOptions) error {
 	}
 	checks = append(checks, opts.ExtraChecks...)
 	d.Metrics.MustRegister(newRegisterCollector(d.Store))
+	ws, err := d.webServer(checks)
+	if err != nil {
+		return fmt.Errorf("web server: %w", err)
+	}
+	if ws.Sessions != nil {
+		go d.purgeSessions(ctx)
+	}
 	srv := &http.Server{
-		Handler:           (&web.Server{Register: d.Store, Blobs: d.Blobs, Checks: checks, Metrics: d.Metrics, Log: d.Log}).Handler(),
+		Handler:           ws.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	ln := opts.HTTPListener

@@ -1,0 +1,74 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aktenfluss/aktenfluss/internal/auth"
+	"github.com/aktenfluss/aktenfluss/internal/config"
+	"github.com/aktenfluss/aktenfluss/internal/web"
+)
+
+// sessionPurgeEvery is how often the server removes ended sessions from
+// the store; Lookup refuses them anyway, so this only bounds the table.
+const sessionPurgeEvery = 10 * time.Minute
+
+// webServer builds the web server for the configuration: with login
+// (sessions over the records store, local accounts, OIDC when configured)
+// unless http.login is off.
+func (d *Deps) webServer(checks []web.Check) (*web.Server, error) {
+	s := &web.Server{Register: d.Store, Blobs: d.Blobs, Checks: checks, Metrics: d.Metrics, Log: d.Log}
+	if !d.Cfg.HTTP.Login {
+		d.Log.Warn("http.login is off: every page is served without login")
+		return s, nil
+	}
+	sessions, err := auth.NewSessions(d.Store, auth.SessionConfig{IdleTimeout: d.Cfg.HTTP.SessionIdle, Lifetime: d.Cfg.HTTP.SessionLifetime})
+	if err != nil {
+		return nil, err
+	}
+	s.Sessions, s.Users, s.SecureCookies = sessions, d.Store, d.Cfg.HTTP.SecureCookies
+	if o := d.Cfg.OIDC; o.Enabled() {
+		oc, err := oidcConfig(o)
+		if err != nil {
+			return nil, err
+		}
+		s.OIDC = &oc
+	}
+	return s, nil
+}
+
+func oidcConfig(o config.OIDCConfig) (web.OIDCConfig, error) {
+	oc := web.OIDCConfig{Issuer: o.Issuer, ClientID: o.ClientID, ClientSecret: o.ClientSecret,
+		RedirectURL: o.RedirectURL, AutoCreate: o.AutoCreate}
+	for _, r := range o.DefaultRoles {
+		role, err := auth.ParseRole(r)
+		if err != nil {
+			return oc, fmt.Errorf("config: oidc.default_roles: %w", err)
+		}
+		oc.DefaultRoles = append(oc.DefaultRoles, role)
+	}
+	return oc, nil
+}
+
+// purgeSessions removes ended sessions every sessionPurgeEvery until ctx
+// ends.
+func (d *Deps) purgeSessions(ctx context.Context) {
+	t := time.NewTicker(sessionPurgeEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			n, err := d.Store.PurgeExpiredSessions(ctx, time.Now(), d.Cfg.HTTP.SessionIdle)
+			if err != nil {
+				d.Log.Error("purge expired sessions", "error", err)
+				continue
+			}
+			if n > 0 {
+				d.Log.Debug("purged expired sessions", "count", n)
+			}
+		}
+	}
+}
