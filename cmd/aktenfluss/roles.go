@@ -54,8 +54,11 @@ func cmdDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 				"  Daten / data:                 %s\n"+
 				"Beenden mit Strg-C / stop with Ctrl-C.\n",
 				info.HTTP, info.HTTP, info.HTTP, info.NATS, info.Temporal, orDash(info.TemporalUI), info.DataDir)
+			if cfg.HTTP.Login && !*demo {
+				fmt.Fprintf(stdout, "Anmeldung: %s/login – Konten mit `aktenfluss users add` anlegen oder mit --demo starten.\n", info.HTTP)
+			}
 			if *demo {
-				go feedDemo(ctx, info, stdout, log)
+				go feedDemo(ctx, info, cfg.HTTP.Login, stdout, log)
 			}
 		},
 	})
