@@ -2,12 +2,16 @@ package app
 
 import (
 	"context"
+	"crypto/ed25519"
 	"fmt"
 	"time"
 
+	"github.com/aktenfluss/aktenfluss/internal/audit"
 	"github.com/aktenfluss/aktenfluss/internal/auth"
 	"github.com/aktenfluss/aktenfluss/internal/config"
+	"github.com/aktenfluss/aktenfluss/internal/store"
 	"github.com/aktenfluss/aktenfluss/internal/web"
+	"github.com/aktenfluss/aktenfluss/internal/web/api"
 )
 
 // sessionPurgeEvery is how often the server removes ended sessions from
@@ -28,6 +32,7 @@ func (d *Deps) webServer(checks []web.Check) (*web.Server, error) {
 		return nil, err
 	}
 	s.Sessions, s.Users, s.SecureCookies = sessions, d.Store, d.Cfg.HTTP.SecureCookies
+	s.APIRoutes = api.Routes(api.Deps{Store: d.Store, Blobs: d.Blobs, Log: d.Log, Timeline: d.auditTimeline, Verify: d.auditVerify})
 	if o := d.Cfg.OIDC; o.Enabled() {
 		oc, err := oidcConfig(o)
 		if err != nil {
@@ -36,6 +41,36 @@ func (d *Deps) webServer(checks []web.Check) (*web.Server, error) {
 		s.OIDC = &oc
 	}
 	return s, nil
+}
+
+// auditInputs are the keys and the checkpoints kept outside the database
+// that a verification checks the trail against.
+func (d *Deps) auditInputs(ctx context.Context) ([]ed25519.PublicKey, []audit.Checkpoint, error) {
+	keys, err := VerificationKeys(d.Cfg.Audit)
+	if err != nil {
+		return nil, nil, err
+	}
+	outside, _, err := OutsideCheckpoints(ctx, d.Cfg.Audit.CheckpointFile, d.JS)
+	return keys, outside, err
+}
+
+// auditVerify checks the whole chain for GET /api/audit/verify.
+func (d *Deps) auditVerify(ctx context.Context) (audit.Result, error) {
+	keys, outside, err := d.auditInputs(ctx)
+	if err != nil {
+		return audit.Result{}, err
+	}
+	return store.VerifyAudit(ctx, d.Store, keys, outside)
+}
+
+// auditTimeline is the history of a case for GET /api/audit/timeline,
+// joined with the Temporal histories when the server has a client.
+func (d *Deps) auditTimeline(ctx context.Context, kind, id, actor string) (audit.Report, error) {
+	keys, outside, err := d.auditInputs(ctx)
+	if err != nil {
+		return audit.Report{}, err
+	}
+	return BuildReport(ctx, d.Store, d.Temporal, ReportRequest{Kind: kind, ID: id, Actor: actor, Keys: keys, Outside: outside})
 }
 
 func oidcConfig(o config.OIDCConfig) (web.OIDCConfig, error) {

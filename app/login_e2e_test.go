@@ -82,6 +82,37 @@ func TestDevLoginWithDemoAccounts(t *testing.T) {
 	resp, page = get(c, "/documents/2026-000001")
 	require.Equal(t, http.StatusForbidden, resp.StatusCode, "the Poststelle reads no documents")
 	require.Contains(t, page, "Keine Berechtigung")
+
+	// The REST API answers the same person under the same rules.
+	api := func(path string) (int, string) {
+		t.Helper()
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, base+path, nil)
+		require.NoError(t, err)
+		req.Header.Set("Accept", "application/json")
+		resp, err := c.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		return resp.StatusCode, string(b)
+	}
+	status, body := api("/api/register")
+	require.Equal(t, http.StatusOK, status, body)
+	require.Contains(t, body, `"items":`)
+	status, body = api("/api/files")
+	require.Equal(t, http.StatusForbidden, status, body)
+	require.Contains(t, body, `"code":"forbidden"`)
+	status, body = api("/api/openapi.json")
+	require.Equal(t, http.StatusOK, status)
+	require.Contains(t, body, `"/api/audit/verify"`)
+	anon := &http.Client{}
+	req, err = http.NewRequestWithContext(t.Context(), http.MethodGet, base+"/api/register", nil)
+	require.NoError(t, err)
+	req.Header.Set("Accept", "application/json")
+	resp, err = anon.Do(req)
+	require.NoError(t, err)
+	_ = resp.Body.Close()
+	require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
 }
 
 // TestDemoAccounts: one account per role, passwords generated at the

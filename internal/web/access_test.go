@@ -126,7 +126,8 @@ func TestPageAccessJSON(t *testing.T) {
 	require.Equal(t, http.StatusSeeOther, f.login(t, c, "anna", annaPassword, "/").StatusCode)
 	resp := do(t, c, http.MethodGet, f.srv.URL+"/quarantine", nil, map[string]string{"Accept": "application/json"})
 	require.Equal(t, http.StatusForbidden, resp.StatusCode)
-	require.Contains(t, resp.body, `"error":"Keine Berechtigung: Ihre Rollen (Sachbearbeitung) erlauben nicht: Quarantäne einsehen."`)
+	require.Contains(t, resp.body, `"message":"Keine Berechtigung: Ihre Rollen (Sachbearbeitung) erlauben nicht: Quarantäne einsehen."`)
+	require.Contains(t, resp.body, `"code":"forbidden"`)
 }
 
 // TestNoLoginServesEveryPage: without Sessions the access table is not

@@ -207,11 +207,19 @@ func (s *Server) refuse(w http.ResponseWriter, r *http.Request, status int, msg 
 	writeJSONError(w, status, msg)
 }
 
+// writeJSONError answers in the REST API's one error shape
+// ({"error":{"code","message"}}, see internal/web/api), so a client sees
+// the same whether the login layer or an endpoint refused.
 func writeJSONError(w http.ResponseWriter, status int, msg string) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]string{"error": msg})
+	code := map[int]string{http.StatusUnauthorized: "unauthenticated", http.StatusForbidden: "forbidden",
+		http.StatusTooManyRequests: "too_many_attempts"}[status]
+	if code == "" {
+		code = "error"
+	}
+	_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]string{"code": code, "message": msg}})
 }
 
 // safeNext keeps a redirect target after login on this site: a path

@@ -293,9 +293,12 @@ func TestAnonymousRequests(t *testing.T) {
 		resp := do(t, c, http.MethodGet, f.srv.URL+"/quarantine", nil, map[string]string{"Accept": "application/json"})
 		require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
 		require.True(t, strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json"))
-		var body map[string]string
+		var body struct {
+			Error struct{ Code, Message string }
+		}
 		require.NoError(t, json.Unmarshal([]byte(resp.body), &body))
-		require.Equal(t, msgLoginRequired, body["error"])
+		require.Equal(t, msgLoginRequired, body.Error.Message)
+		require.Equal(t, "unauthenticated", body.Error.Code)
 	})
 	t.Run("browser-is-sent-to-login", func(t *testing.T) {
 		resp := do(t, c, http.MethodGet, f.srv.URL+"/documents/2026-000001?x=1", nil, nil)

@@ -21,6 +21,7 @@ import (
 	"github.com/aktenfluss/aktenfluss/internal/blob"
 	"github.com/aktenfluss/aktenfluss/internal/records"
 	"github.com/aktenfluss/aktenfluss/internal/store"
+	"github.com/aktenfluss/aktenfluss/internal/web/api"
 )
 
 //go:embed templates/*.html
@@ -104,6 +105,10 @@ type Server struct {
 	// it when TLS ends at a reverse proxy in front of the server. Requests
 	// that arrive over TLS get Secure cookies anyway.
 	SecureCookies bool
+	// APIRoutes is the REST API (internal/web/api), served under /api with
+	// the login's principal and the same audit of an auditor's reads as
+	// the pages. It needs Sessions: without login there is nobody to ask.
+	APIRoutes []api.Route
 }
 
 // Handler returns the routes.
@@ -124,6 +129,21 @@ func (s *Server) Handler() http.Handler {
 		return securityHeaders(mux)
 	}
 	s.routeLogin(mux)
+	if len(s.APIRoutes) > 0 {
+		a := &api.API{
+			Title: "aktenfluss", Version: "1", Routes: s.APIRoutes,
+			Principal: func(r *http.Request) (auth.Principal, bool) { return PrincipalFrom(r.Context()) },
+			AuditRead: func(r *http.Request, _ auth.Principal, rt api.Route) error { return s.logPageRead(r, rt.Action) },
+			Log: func(r *http.Request, err error) {
+				s.logger().Error("api", "method", r.Method, "path", r.URL.Path, "error", err)
+			},
+		}
+		if err := a.Mount(mux); err != nil {
+			// A route table that does not mount is a programming error the
+			// api tests catch; the pages still serve.
+			s.logger().Error("api not mounted", "error", err)
+		}
+	}
 	return securityHeaders(s.requireLogin(mux))
 }
 
