@@ -266,9 +266,15 @@ func Decide(p Principal, a Action, r Resource) Decision {
 	return Decision{Reason: fmt.Sprintf("Keine Berechtigung: Ihre Rollen (%s) erlauben nicht: %s.", RoleLabels(p.Roles), a.Label())}
 }
 
+// NoUnit is the unit of a thing that belongs to no unit yet (a document
+// neither routed nor filed, or one that does not exist, so that whether it
+// exists is not told): no principal has it, so only grants for all units
+// reach it.
+const NoUnit = "-"
+
 func sharesUnit(mine, theirs []string) bool {
 	for _, u := range theirs {
-		if u != "" && slices.Contains(mine, u) {
+		if u != "" && u != NoUnit && slices.Contains(mine, u) {
 			return true
 		}
 	}

@@ -33,12 +33,9 @@ func (s *Server) pages() []page {
 	}
 }
 
-// unrouted stands for the unit of a document that is neither routed nor
-// filed, or that does not exist: Decide matches an empty unit code with no
-// one's units, so only roles granted the action for all units pass (and
-// then get the 404 of a missing document), and whether a number exists is
-// not told to others.
-const unrouted = ""
+// unrouted is the unit of a document neither routed nor filed, or one
+// that does not exist (auth.NoUnit).
+const unrouted = auth.NoUnit
 
 // documentUnits are the units a document belongs to: the unit it was
 // routed to and the responsible units of the files it is filed in.

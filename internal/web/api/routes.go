@@ -33,13 +33,8 @@ type Deps struct {
 	Log *slog.Logger
 }
 
-// NoUnit is the unit of things routed to no unit: a document that routing
-// has not (yet) placed, a file or task without a unit. No principal
-// belongs to it, so only roles whose grant reaches all units (registrar,
-// auditor) may see such a thing — a clerk must not see a letter because
-// nobody has decided yet whose it is. It is also what "may p do a for
-// every unit?" is asked with (allUnits).
-const NoUnit = "-"
+// NoUnit is auth.NoUnit: the unit of things routed to no unit.
+const NoUnit = auth.NoUnit
 
 // Routes is the route table of the read side of the REST API: the
 // register, documents and their contents, quarantine, files, tasks,
