@@ -30,6 +30,10 @@ func (s *Server) pages() []page {
 		{"GET /documents/{number}", auth.ActDocumentRead, s.documentUnits, s.documentPage},
 		{"GET /documents/{number}/{kind}", auth.ActDocumentDownload, s.documentUnits, s.download},
 		{"GET /quarantine", auth.ActQuarantineRead, nil, s.quarantinePage},
+		{"GET /fileplan", auth.ActFileRead, nil, s.filePlanPage},
+		{"GET /files", auth.ActFileRead, nil, s.filesPage},
+		{"GET /files/{number}", auth.ActFileRead, s.fileUnits, s.filePage},
+		{"GET /search", auth.ActSearch, nil, s.searchPage},
 	}
 }
 
@@ -106,9 +110,9 @@ func (s *Server) guard(p page) http.Handler {
 			s.forbidden(w, r, d.Reason)
 			return
 		}
-		// An auditor's reads are audited. Document pages log every
-		// person's read themselves (logRead); listings are logged here.
-		if auth.AuditedRead(who, p.action) && p.action != auth.ActDocumentRead && p.action != auth.ActDocumentDownload {
+		// An auditor's reads are audited. Documents, a file and the search
+		// log every person's read themselves; listings are logged here.
+		if auth.AuditedRead(who, p.action) && !p.auditsItself() {
 			if err := s.logPageRead(r, p.action); err != nil {
 				s.fail(w, "audit read", err)
 				return
@@ -116,6 +120,20 @@ func (s *Server) guard(p page) http.Handler {
 		}
 		p.serve(w, r)
 	})
+}
+
+// auditsItself reports whether p's handler writes every person's read to
+// the audit trail itself (logRead, logObjectRead), so that guard does not
+// log an auditor's read twice — nor a search's words outside the
+// personal data.
+func (p page) auditsItself() bool {
+	switch p.action {
+	case auth.ActDocumentRead, auth.ActDocumentDownload, auth.ActSearch:
+		return true
+	case auth.ActFileRead:
+		return p.units != nil // one file, not a listing
+	}
+	return false
 }
 
 // logPageRead appends an auditor's view of a listing to the audit trail,

@@ -35,6 +35,9 @@ var navEntries = []struct {
 }{
 	{"/", "Posteingangsbuch", auth.ActRegisterRead},
 	{"/quarantine", "Quarantäne", auth.ActQuarantineRead},
+	{"/fileplan", "Aktenplan", auth.ActFileRead},
+	{"/files", "Akten", auth.ActFileRead},
+	{"/search", "Suche", auth.ActSearch},
 	{"/metrics", "Metriken", ""},
 }
 

@@ -55,6 +55,15 @@ type Register interface {
 	DocumentMeta(ctx context.Context, documentSHA256 string) (records.DocumentMeta, error)
 	FilingsOf(ctx context.Context, documentSHA256 string) ([]records.Filing, error)
 	File(ctx context.Context, id int64) (records.File, error)
+	// The file pages (files_pages.go) read the plan, files, processes,
+	// filings and the full-text index.
+	FilePlan(ctx context.Context) (records.FilePlan, error)
+	Files(ctx context.Context, f store.FileFilter) ([]records.File, error)
+	FileByNumber(ctx context.Context, number string) (records.File, error)
+	Processes(ctx context.Context, fileID int64) ([]records.Process, error)
+	Filings(ctx context.Context, fileID int64) ([]records.Filing, error)
+	EntryBySHA256(ctx context.Context, sha256 string) (records.RegisterEntry, error)
+	Search(ctx context.Context, q store.SearchQuery) (store.SearchResult, error)
 }
 
 // actorWeb is who reads through the web pages when the server runs
