@@ -22,7 +22,7 @@ const sessionPurgeEvery = 10 * time.Minute
 // (sessions over the records store, local accounts, OIDC when configured)
 // unless http.login is off.
 func (d *Deps) webServer(checks []web.Check) (*web.Server, error) {
-	s := &web.Server{Register: d.Store, Blobs: d.Blobs, Checks: checks, Metrics: d.Metrics, Log: d.Log}
+	s := &web.Server{Register: d.Store, Blobs: d.Blobs, Checks: checks, Metrics: d.Metrics, Log: d.Log, AuditTimeline: d.auditTimeline, AuditVerify: d.auditVerify}
 	if !d.Cfg.HTTP.Login {
 		d.Log.Warn("http.login is off: every page is served without login")
 		return s, nil

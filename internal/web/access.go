@@ -34,6 +34,10 @@ func (s *Server) pages() []page {
 		{"GET /files", auth.ActFileRead, nil, s.filesPage},
 		{"GET /files/{number}", auth.ActFileRead, s.fileUnits, s.filePage},
 		{"GET /search", auth.ActSearch, nil, s.searchPage},
+		{"GET /audit", auth.ActAuditRead, nil, s.auditIndexPage},
+		{"GET /audit/timeline", auth.ActAuditRead, nil, s.auditTimelinePage},
+		{"GET /audit/verify", auth.ActAuditVerify, nil, s.auditVerifyPage},
+		{"GET /audit/export", auth.ActAuditExport, nil, s.auditExport},
 	}
 }
 

@@ -16,6 +16,8 @@ type layoutView struct {
 	User *userView
 	// CSRF is the session's token for the logout form.
 	CSRF string
+	// MayAudit: the person may read audit timelines, so pages link to them.
+	MayAudit bool
 }
 
 type navLink struct {
@@ -38,6 +40,7 @@ var navEntries = []struct {
 	{"/fileplan", "Aktenplan", auth.ActFileRead},
 	{"/files", "Akten", auth.ActFileRead},
 	{"/search", "Suche", auth.ActSearch},
+	{"/audit", "Prüfprotokoll", auth.ActAuditRead},
 	{"/metrics", "Metriken", ""},
 }
 
@@ -51,6 +54,7 @@ func (s *Server) layout(r *http.Request, title string) layoutView {
 		}
 		v.Nav = append(v.Nav, navLink{Href: e.href, Label: e.label, Current: r.URL.Path == e.href})
 	}
+	v.MayAudit = s.AuditTimeline != nil && s.may(r, auth.ActAuditRead)
 	if signedIn {
 		sess, _ := sessionFrom(r.Context())
 		v.User = &userView{Login: who.Login, Name: sess.User.Name, Roles: auth.RoleLabels(who.Roles)}

@@ -118,6 +118,11 @@ type Server struct {
 	// the login's principal and the same audit of an auditor's reads as
 	// the pages. It needs Sessions: without login there is nobody to ask.
 	APIRoutes []api.Route
+	// AuditTimeline builds an auditor's report of a file, document or
+	// invoice for /audit/timeline and /audit/export; AuditVerify checks the
+	// whole chain for /audit/verify. Nil: those pages answer 503.
+	AuditTimeline func(ctx context.Context, kind, id, actor string) (audit.Report, error)
+	AuditVerify   func(ctx context.Context) (audit.Result, error)
 }
 
 // Handler returns the routes.
