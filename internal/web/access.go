@@ -114,8 +114,9 @@ func (s *Server) guard(p page) http.Handler {
 			s.forbidden(w, r, d.Reason)
 			return
 		}
-		// An auditor's reads are audited. Documents, a file and the search
-		// log every person's read themselves; listings are logged here.
+		// An auditor's reads are audited. Documents, a file, the search and
+		// an export log every person's act themselves; listings are logged
+		// here.
 		if auth.AuditedRead(who, p.action) && !p.auditsItself() {
 			if err := s.logPageRead(r, p.action); err != nil {
 				s.fail(w, "audit read", err)
@@ -132,7 +133,7 @@ func (s *Server) guard(p page) http.Handler {
 // personal data.
 func (p page) auditsItself() bool {
 	switch p.action {
-	case auth.ActDocumentRead, auth.ActDocumentDownload, auth.ActSearch:
+	case auth.ActDocumentRead, auth.ActDocumentDownload, auth.ActSearch, auth.ActAuditExport:
 		return true
 	case auth.ActFileRead:
 		return p.units != nil // one file, not a listing
