@@ -266,6 +266,20 @@ func Decide(p Principal, a Action, r Resource) Decision {
 	return Decision{Reason: fmt.Sprintf("Keine Berechtigung: Ihre Rollen (%s) erlauben nicht: %s.", RoleLabels(p.Roles), a.Label())}
 }
 
+// Reach is how far p may do a: all units (all=true), or the units listed —
+// what a listing or a search is narrowed to.
+func (p Principal) Reach(a Action) (all bool, units []string) {
+	if Decide(p, a, Resource{Units: []string{NoUnit}}).Allowed {
+		return true, nil
+	}
+	for _, u := range p.Units {
+		if Decide(p, a, Resource{Units: []string{u}}).Allowed {
+			units = append(units, u)
+		}
+	}
+	return false, units
+}
+
 // NoUnit is the unit of a thing that belongs to no unit yet (a document
 // neither routed nor filed, or one that does not exist, so that whether it
 // exists is not told): no principal has it, so only grants for all units

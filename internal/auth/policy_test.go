@@ -119,6 +119,18 @@ func TestRulesAreWellFormed(t *testing.T) {
 	}
 }
 
+func TestReach(t *testing.T) {
+	clerk := Principal{Login: "c", Roles: []Role{RoleClerk}, Units: []string{"63", "20"}}
+	all, units := clerk.Reach(ActDocumentRead)
+	require.False(t, all)
+	require.Equal(t, []string{"63", "20"}, units)
+	all, units = clerk.Reach(ActTriageDecide)
+	require.False(t, all)
+	require.Empty(t, units)
+	all, _ = Principal{Login: "r", Roles: []Role{RoleRegistrar}}.Reach(ActDocumentRead)
+	require.True(t, all)
+}
+
 func TestDecideCombinations(t *testing.T) {
 	own, other := Resource{Units: []string{"63"}}, Resource{Units: []string{"20"}}
 	// Roles add up: a clerk who is also an approver decides invoices.

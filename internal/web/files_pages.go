@@ -302,16 +302,11 @@ type searchView struct {
 // units they may read documents of.
 func searchViewer(r *http.Request) store.Viewer {
 	p, ok := PrincipalFrom(r.Context())
-	if !ok || auth.Decide(p, auth.ActDocumentRead, auth.Resource{Units: []string{auth.NoUnit}}).Allowed {
+	if !ok {
 		return store.Viewer{All: true} // without login, every page shows everything
 	}
-	var units []string
-	for _, u := range p.Units {
-		if auth.Decide(p, auth.ActDocumentRead, auth.Resource{Units: []string{u}}).Allowed {
-			units = append(units, u)
-		}
-	}
-	return store.Viewer{Units: units}
+	all, units := p.Reach(auth.ActDocumentRead)
+	return store.Viewer{All: all, Units: units}
 }
 
 func (s *Server) searchPage(w http.ResponseWriter, r *http.Request) {

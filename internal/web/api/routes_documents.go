@@ -303,16 +303,8 @@ func (h *handlers) quarantine(w http.ResponseWriter, r *http.Request, _ auth.Pri
 // viewer is whose eyes a search takes: everything for a principal whose
 // document reading reaches all units, else the principal's units.
 func viewer(p auth.Principal) store.Viewer {
-	if allUnits(p, auth.ActDocumentRead) {
-		return store.Viewer{All: true}
-	}
-	var units []string
-	for _, u := range p.Units {
-		if may(p, auth.ActDocumentRead, []string{u}) {
-			units = append(units, u)
-		}
-	}
-	return store.Viewer{Units: units}
+	all, units := p.Reach(auth.ActDocumentRead)
+	return store.Viewer{All: all, Units: units}
 }
 
 func (h *handlers) search(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
