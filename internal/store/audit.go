@@ -339,7 +339,7 @@ func (s *sqlStore) insertEvents(ctx context.Context, tx *sql.Tx, evs []audit.Eve
 			}
 			sb.WriteByte(')')
 			args = append(args, ev.Seq, ev.Key, s.d.timeArg(ev.Time), ev.Actor, ev.Action, ev.ObjectType, ev.ObjectID,
-				nullString(ev.Details), nullBytes(ev.PersonalHash), ev.PrevHash, ev.Hash)
+				nullText(string(ev.Details)), nullBytes(ev.PersonalHash), ev.PrevHash, ev.Hash)
 			if len(ev.Personal) > 0 {
 				personal = append(personal, ev)
 			}
@@ -364,13 +364,6 @@ func (s *sqlStore) insertEvents(ctx context.Context, tx *sql.Tx, evs []audit.Eve
 	return nil
 }
 
-func nullString(b []byte) any {
-	if len(b) == 0 {
-		return nil
-	}
-	return string(b)
-}
-
 func nullBytes(b []byte) any {
 	if len(b) == 0 {
 		return nil
@@ -385,17 +378,12 @@ const auditFrom = ` FROM audit_log l LEFT JOIN audit_personal p ON p.seq = l.seq
 
 func scanAuditEvent(r rowScanner) (AuditEvent, error) {
 	var ev AuditEvent
-	var details, personal sql.NullString
+	var details, personal []byte
 	if err := r.Scan(&ev.Seq, &ev.Key, timeDest{&ev.Time}, &ev.Actor, &ev.Action, &ev.ObjectType, &ev.ObjectID,
 		&details, &ev.PersonalHash, &ev.PrevHash, &ev.Hash, &ev.PersonalSalt, &personal); err != nil {
 		return ev, err
 	}
-	if details.Valid {
-		ev.Details = json.RawMessage(details.String)
-	}
-	if personal.Valid {
-		ev.Personal = json.RawMessage(personal.String)
-	}
+	ev.Details, ev.Personal = rawJSON(details), rawJSON(personal)
 	if len(ev.PersonalHash) == 0 {
 		ev.PersonalHash = nil
 	}
@@ -518,14 +506,12 @@ func chainLegacyEvents(ctx context.Context, s *sqlStore, tx *sql.Tx) error {
 	var evs []audit.Event
 	for rows.Next() {
 		var ev audit.Event
-		var details sql.NullString
+		var details []byte
 		if err := rows.Scan(&ev.Key, timeDest{&ev.Time}, &ev.Actor, &ev.Action, &ev.ObjectType, &ev.ObjectID, &details); err != nil {
 			rows.Close()
 			return fmt.Errorf("read audit_events: %w", err)
 		}
-		if details.Valid {
-			ev.Details = json.RawMessage(details.String)
-		}
+		ev.Details = rawJSON(details)
 		if ev, err = audit.Normalize(ev); err != nil {
 			rows.Close()
 			return fmt.Errorf("legacy audit event: %w", err)

@@ -106,7 +106,7 @@ func (f *trailFixture) relink(t *testing.T, edit func(evs []AuditEvent) []AuditE
 		}
 		f.exec(t, `INSERT INTO audit_log (seq, key, time, actor, action, object_type, object_id, details, personal_hash, prev_hash, hash)
 			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)`, ev.Seq, ev.Key, f.s.(*sqlStore).d.timeArg(ev.Time), ev.Actor, ev.Action,
-			ev.ObjectType, ev.ObjectID, nullString(ev.Details), nullBytes(ev.PersonalHash), ev.PrevHash, ev.Hash)
+			ev.ObjectType, ev.ObjectID, nullText(string(ev.Details)), nullBytes(ev.PersonalHash), ev.PrevHash, ev.Hash)
 	}
 	f.exec(t, `UPDATE audit_head SET seq = $1, hash = $2`, int64(len(evs)), prev)
 }
@@ -168,7 +168,7 @@ func testAuditTamper(t *testing.T, b backend) {
 		c2 := audit.Link(a, 30, a2.Hash)
 		for _, ev := range []AuditEvent{a2, c2} {
 			f.exec(t, `UPDATE audit_log SET key = $1, details = $2, prev_hash = $3, hash = $4, personal_hash = $5 WHERE seq = $6`,
-				ev.Key+"-", nullString(ev.Details), ev.PrevHash, ev.Hash, nullBytes(ev.PersonalHash), ev.Seq)
+				ev.Key+"-", nullText(string(ev.Details)), ev.PrevHash, ev.Hash, nullBytes(ev.PersonalHash), ev.Seq)
 		}
 		f.exec(t, `UPDATE audit_log SET key = substr(key, 1, length(key) - 1) WHERE seq IN (30, 31)`)
 		res := f.verify(t)
