@@ -144,20 +144,8 @@ func scanUser(r interface{ Scan(...any) error }) (User, error) {
 }
 
 func userRoles(ctx context.Context, q querier, login string) ([]string, error) {
-	rows, err := q.QueryContext(ctx, `SELECT role FROM user_roles WHERE login = $1 ORDER BY role`, login)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	roles := []string{}
-	for rows.Next() {
-		var r string
-		if err := rows.Scan(&r); err != nil {
-			return nil, err
-		}
-		roles = append(roles, r)
-	}
-	return roles, rows.Err()
+	roles, err := queryStrings(ctx, q, `SELECT role FROM user_roles WHERE login = $1 ORDER BY role`, login)
+	return nonNil(roles), err
 }
 
 func readUser(ctx context.Context, q querier, where string, args ...any) (User, error) {
