@@ -56,7 +56,8 @@ type Verifier struct {
 }
 
 // NewVerifier prepares a verification against checkpoints signed by one of
-// keys. A checkpoint with a bad signature is itself a problem: someone
+// keys; checkpoints may come from several sources in any order (they are
+// merged with MergeCheckpoints). A checkpoint with a bad signature is itself a problem: someone
 // wrote a checkpoint without the key.
 func NewVerifier(keys []ed25519.PublicKey, checkpoints []Checkpoint) *Verifier {
 	v := &Verifier{keys: keys, prev: Genesis()}

@@ -542,7 +542,7 @@ func VerifyAudit(ctx context.Context, t AuditTrail, keys []ed25519.PublicKey, ou
 	if err != nil {
 		return audit.Result{}, err
 	}
-	v := audit.NewVerifier(keys, audit.MergeCheckpoints(stored, outside))
+	v := audit.NewVerifier(keys, append(stored, outside...)) // NewVerifier merges and sorts
 	errStop := errors.New("stop")
 	err = t.ScanEvents(ctx, 0, func(ev AuditEvent) error {
 		if !v.Add(ev) {
