@@ -151,6 +151,11 @@ func LoadPrivateKey(path string) (ed25519.PrivateKey, error) {
 	if blk == nil || blk.Type != "PRIVATE KEY" {
 		return nil, fmt.Errorf("signing key %s: no PEM block PRIVATE KEY", path)
 	}
+	return parsePrivateKey(blk, path)
+}
+
+// parsePrivateKey reads the Ed25519 key of a PKCS#8 "PRIVATE KEY" block.
+func parsePrivateKey(blk *pem.Block, path string) (ed25519.PrivateKey, error) {
 	k, err := x509.ParsePKCS8PrivateKey(blk.Bytes)
 	if err != nil {
 		return nil, fmt.Errorf("signing key %s: %w", path, err)
@@ -197,7 +202,7 @@ func LoadPublicKey(path string) (ed25519.PublicKey, error) {
 		}
 		return ek, nil
 	case "PRIVATE KEY":
-		k, err := LoadPrivateKey(path)
+		k, err := parsePrivateKey(blk, path)
 		if err != nil {
 			return nil, err
 		}
