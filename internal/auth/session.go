@@ -130,11 +130,11 @@ func NewSessions(st SessionStore, cfg SessionConfig, opts ...SessionsOption) (*S
 	if s.limiter == nil {
 		s.limiter = NewLimiter(DefaultLimiterConfig)
 	}
-	b := make([]byte, tokenBytes)
-	if _, err := rand.Read(b); err != nil {
+	pw, err := NewSessionToken() // a random password nobody knows
+	if err != nil {
 		return nil, fmt.Errorf("sessions: %w", err)
 	}
-	dummy, err := HashPassword(base64.RawURLEncoding.EncodeToString(b), s.params)
+	dummy, err := HashPassword(pw, s.params)
 	if err != nil {
 		return nil, fmt.Errorf("sessions: %w", err)
 	}
