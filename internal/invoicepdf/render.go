@@ -641,5 +641,5 @@ func (r *renderer) pageFurniture() {
 		head += " · " + r.inv.Seller.Name
 	}
 	foot := "Darstellung der elektronischen Rechnung · Original: " + r.xmlName + " (eingebettet)"
-	r.d.Furnish(flow.Style{Font: r.f.Regular, Size: 8, Color: flow.Gray(0.3)}, head, foot)
+	r.d.Furnish(r.f.Furniture(), head, foot)
 }

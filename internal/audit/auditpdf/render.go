@@ -63,7 +63,7 @@ func Render(r audit.Report, opt Options) ([]byte, error) {
 	rd := &renderer{r: r, f: f, loc: berlin(), d: flow.NewDoc(flow.A4())}
 	rd.draw()
 	subject := subjectLine(r.Subject)
-	rd.d.Furnish(flow.Style{Font: f.Regular, Size: 8, Color: flow.Gray(0.3)},
+	rd.d.Furnish(f.Furniture(),
 		"Prüfprotokoll · "+subject,
 		"Prüfprotokoll vom "+rd.dateTime(r.Generated)+" · maschinenlesbar: "+JSONName+" (eingebettet)")
 

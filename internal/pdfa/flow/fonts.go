@@ -45,3 +45,6 @@ func (f Fonts) Body() Style        { return Style{Font: f.Regular, Size: 8.5} }
 func (f Fonts) BodyBold() Style    { return Style{Font: f.Bold, Size: 8.5} }
 func (f Fonts) Label() Style       { return Style{Font: f.Regular, Size: 8.5, Color: Gray(LabelGray)} }
 func (f Fonts) TableHeader() Style { return Style{Font: f.Bold, Size: 8} }
+
+// Furniture is the page header and footer Doc.Furnish draws.
+func (f Fonts) Furniture() Style { return Style{Font: f.Regular, Size: 8, Color: Gray(0.3)} }
