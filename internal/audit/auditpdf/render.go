@@ -7,15 +7,12 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
-	// The zone database compiled in: an export must show the same local
-	// times on every worker, whether or not the host has tzdata.
-	_ "time/tzdata"
 
 	"github.com/aktenfluss/aktenfluss/internal/audit"
 	"github.com/aktenfluss/aktenfluss/internal/pdfa"
 	"github.com/aktenfluss/aktenfluss/internal/pdfa/flow"
+	"github.com/aktenfluss/aktenfluss/internal/records"
 )
 
 // ErrInvalidInput reports a report that cannot be rendered as it is.
@@ -34,15 +31,6 @@ type Options struct {
 	Creator string
 }
 
-// berlin is the zone times are shown in. With time/tzdata compiled in
-// LoadLocation cannot fail; the fixed offset only guards a broken build.
-var berlin = sync.OnceValue(func() *time.Location {
-	if loc, err := time.LoadLocation("Europe/Berlin"); err == nil {
-		return loc
-	}
-	return time.FixedZone("MEZ", 3600)
-})
-
 // Render draws r as an A4 PDF/A-3b with the machine-readable export
 // embedded. The PDF's creation date is r.Generated, which must be set.
 func Render(r audit.Report, opt Options) ([]byte, error) {
@@ -60,7 +48,7 @@ func Render(r audit.Report, opt Options) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("render audit report: %w", err)
 	}
-	rd := &renderer{r: r, f: f, loc: berlin(), d: flow.NewDoc(flow.A4())}
+	rd := &renderer{r: r, f: f, loc: records.RegisterLocation, d: flow.NewDoc(flow.A4())}
 	rd.draw()
 	subject := subjectLine(r.Subject)
 	rd.d.Furnish(f.Furniture(),
@@ -145,7 +133,7 @@ func objectType(t string) string {
 type renderer struct {
 	r   audit.Report
 	f   flow.Fonts
-	loc *time.Location
+	loc *time.Location // records.RegisterLocation: German local time, zone data compiled in
 	d   *flow.Doc
 }
 
