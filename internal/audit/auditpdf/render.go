@@ -166,10 +166,7 @@ func (rd *renderer) draw() {
 
 func (rd *renderer) title() {
 	rd.d.Print(flow.Style{Font: rd.f.Bold, Size: 17, Color: flow.Accent}, "Prüfprotokoll")
-	st := flow.Style{Font: rd.f.Regular, Size: 10.5}
-	for _, l := range flow.Wrap(subjectLine(rd.r.Subject), st, flow.A4BodyWidth) {
-		rd.d.Print(st, l)
-	}
+	rd.d.Paragraph(flow.Style{Font: rd.f.Regular, Size: 10.5}, subjectLine(rd.r.Subject), 0)
 	rd.d.Down(8)
 }
 
