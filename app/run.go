@@ -65,12 +65,11 @@ func Run(ctx context.Context, d *Deps, roles []config.Role, opts RunOptions) err
 }
 
 // RoutingActivities builds the extraction and routing activities from the
-// configuration: the rules file (or the built-in example rules) and the
-// file-number layout.
-func (d *Deps) RoutingActivities() (*activities.Routing, error) {
-	rules, err := LoadRoutingRules(d.Cfg.Records.RoutingRules)
+// routing rules as read by readWorkerFiles and the file-number layout.
+func (d *Deps) RoutingActivities(raw []byte) (*activities.Routing, error) {
+	rules, err := routing.Parse(raw)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("routing rules %s: %w", cmp.Or(d.Cfg.Records.RoutingRules, "(built-in example)"), err)
 	}
 	numbers, err := records.NewFileNumberFormat(d.Cfg.Records.FileNumberLayout)
 	if err != nil {
@@ -81,16 +80,9 @@ func (d *Deps) RoutingActivities() (*activities.Routing, error) {
 }
 
 // ApprovalActivities builds the invoice-approval activities from the
-// configuration: the Dienstanweisung (or the built-in example) and the
-// booking export directory.
-func (d *Deps) ApprovalActivities() (*activities.Approval, error) {
-	raw := approval.ExampleConfig()
-	if p := d.Cfg.Records.ApprovalConfig; p != "" {
-		var err error
-		if raw, err = os.ReadFile(p); err != nil {
-			return nil, fmt.Errorf("approval config: %w", err)
-		}
-	}
+// Dienstanweisung as read by readWorkerFiles and the booking export
+// directory.
+func (d *Deps) ApprovalActivities(raw []byte) (*activities.Approval, error) {
 	cfg, err := approval.ParseConfig(raw)
 	if err != nil {
 		return nil, fmt.Errorf("approval config %s: %w", cmp.Or(d.Cfg.Records.ApprovalConfig, "(built-in example)"), err)
@@ -98,18 +90,26 @@ func (d *Deps) ApprovalActivities() (*activities.Approval, error) {
 	return &activities.Approval{Store: d.Store, Config: cfg, Blobs: d.Blobs, Outbound: activities.JetStreamOutbound{JS: d.JS}, ExportDir: d.Cfg.Records.BookingExportDir}, nil
 }
 
-// LoadRoutingRules reads the rules file, or returns the built-in example
-// rules when path is empty.
-func LoadRoutingRules(path string) (*routing.Rules, error) {
-	raw, err := routingRulesBytes(path)
+// workerFiles are the configuration files the worker runs with, read once
+// at start so that the trail records exactly the bytes the activities
+// parse: the routing rules and the Dienstanweisung (or the built-in
+// examples when none is configured).
+type workerFiles struct {
+	rules, approval []byte
+}
+
+func (d *Deps) readWorkerFiles() (workerFiles, error) {
+	rules, err := routingRulesBytes(d.Cfg.Records.RoutingRules)
 	if err != nil {
-		return nil, err
+		return workerFiles{}, err
 	}
-	rules, err := routing.Parse(raw)
-	if err != nil {
-		return nil, fmt.Errorf("routing rules %s: %w", cmp.Or(path, "(built-in example)"), err)
+	approvalRaw := approval.ExampleConfig()
+	if p := d.Cfg.Records.ApprovalConfig; p != "" {
+		if approvalRaw, err = os.ReadFile(p); err != nil {
+			return workerFiles{}, fmt.Errorf("approval config: %w", err)
+		}
 	}
-	return rules, nil
+	return workerFiles{rules: rules, approval: approvalRaw}, nil
 }
 
 func routingRulesBytes(path string) ([]byte, error) {
@@ -126,17 +126,7 @@ func routingRulesBytes(path string) ([]byte, error) {
 // recordConfiguration logs the configuration the worker runs with; a
 // changed rule file or Dienstanweisung shows in the trail from the first
 // start with it.
-func (d *Deps) recordConfiguration(ctx context.Context) error {
-	rules, err := routingRulesBytes(d.Cfg.Records.RoutingRules)
-	if err != nil {
-		return err
-	}
-	approvalRaw := approval.ExampleConfig()
-	if p := d.Cfg.Records.ApprovalConfig; p != "" {
-		if approvalRaw, err = os.ReadFile(p); err != nil {
-			return fmt.Errorf("approval config: %w", err)
-		}
-	}
+func (d *Deps) recordConfiguration(ctx context.Context, files workerFiles) error {
 	settings, err := json.Marshal(d.Cfg.Records)
 	if err != nil {
 		return err
@@ -145,8 +135,8 @@ func (d *Deps) recordConfiguration(ctx context.Context) error {
 		name, source string
 		raw          []byte
 	}{
-		{"routing_rules", cmp.Or(d.Cfg.Records.RoutingRules, "eingebaute Beispielregeln"), rules},
-		{"approval_config", cmp.Or(d.Cfg.Records.ApprovalConfig, "eingebaute Beispiel-Dienstanweisung"), approvalRaw},
+		{"routing_rules", cmp.Or(d.Cfg.Records.RoutingRules, "eingebaute Beispielregeln"), files.rules},
+		{"approval_config", cmp.Or(d.Cfg.Records.ApprovalConfig, "eingebaute Beispiel-Dienstanweisung"), files.approval},
 		{"records", "Einstellungen records.*", settings},
 	} {
 		if err := RecordConfig(ctx, d.Store, c.name, c.source, c.raw); err != nil {
@@ -173,12 +163,15 @@ func (d *Deps) startCheckpoints(ctx context.Context) (wait func(), err error) {
 }
 
 func (d *Deps) runWorker(ctx context.Context) error {
-	if err := d.recordConfiguration(ctx); err != nil {
+	files, err := d.readWorkerFiles()
+	if err != nil {
+		return err
+	}
+	if err := d.recordConfiguration(ctx, files); err != nil {
 		return err
 	}
 	waitCheckpoints := func() {}
 	if d.Cfg.Audit.SigningKey != "" {
-		var err error
 		if waitCheckpoints, err = d.startCheckpoints(ctx); err != nil {
 			return err
 		}
@@ -188,7 +181,7 @@ func (d *Deps) runWorker(ctx context.Context) error {
 	defer waitCheckpoints()
 	acts := &activities.Inbound{Objects: activities.JetStreamObjects{JS: d.JS, Bucket: intake.ObjectBucket}, Blobs: d.Blobs, Registry: d.Store, Quarantined: d.Store}
 	inv := &activities.EInvoices{Blobs: d.Blobs, Registry: d.Store, Outbound: activities.JetStreamOutbound{JS: d.JS}}
-	rt, err := d.RoutingActivities()
+	rt, err := d.RoutingActivities(files.rules)
 	if err != nil {
 		return err
 	}
@@ -196,7 +189,7 @@ func (d *Deps) runWorker(ctx context.Context) error {
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start inbound worker: %w", err)
 	}
-	ap, err := d.ApprovalActivities()
+	ap, err := d.ApprovalActivities(files.approval)
 	if err != nil {
 		w.Stop()
 		return err
