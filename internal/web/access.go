@@ -4,9 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"slices"
-	"time"
 
-	"github.com/aktenfluss/aktenfluss/internal/audit"
 	"github.com/aktenfluss/aktenfluss/internal/auth"
 	"github.com/aktenfluss/aktenfluss/internal/records"
 	"github.com/aktenfluss/aktenfluss/internal/store"
@@ -128,7 +126,7 @@ func (s *Server) guard(p page) http.Handler {
 }
 
 // auditsItself reports whether p's handler writes every person's read to
-// the audit trail itself (logRead, logObjectRead), so that guard does not
+// the audit trail itself (logObjectRead), so that guard does not
 // log an auditor's read twice — nor a search's words outside the
 // personal data.
 func (p page) auditsItself() bool {
@@ -144,16 +142,11 @@ func (p page) auditsItself() bool {
 // logPageRead appends an auditor's view of a listing to the audit trail,
 // with the query (filters) as it was asked.
 func (s *Server) logPageRead(r *http.Request, a auth.Action) error {
-	details := map[string]any{"via": "web", "path": r.URL.Path}
+	details := map[string]any{"path": r.URL.Path}
 	if r.URL.RawQuery != "" {
 		details["query"] = r.URL.RawQuery
 	}
-	ev, err := audit.NewEvent(time.Now(), actor(r.Context()), string(a), "page", r.URL.Path, details, map[string]string{"remote": clientAddr(r)})
-	if err != nil {
-		return err
-	}
-	_, err = s.Register.AppendEvent(r.Context(), ev)
-	return err
+	return s.logObjectRead(r, string(a), "page", r.URL.Path, details, nil)
 }
 
 type forbiddenView struct {

@@ -264,13 +264,8 @@ func (s *Server) auditExport(w http.ResponseWriter, r *http.Request) {
 	}
 	// The export is a read of the whole case: it is logged before the
 	// history leaves the system, as the command line does.
-	ev, err := audit.NewEvent(time.Now(), actor(r.Context()), audit.ActionTrailExported, rep.Subject.Kind, rep.Subject.ID,
-		map[string]any{"format": format, "entries": len(rep.Entries), "chain_ok": rep.Verification.OK, "via": "web"},
-		map[string]string{"remote": clientAddr(r)})
-	if err == nil {
-		_, err = s.Register.AppendEvent(r.Context(), ev)
-	}
-	if err != nil {
+	if err := s.logObjectRead(r, audit.ActionTrailExported, rep.Subject.Kind, rep.Subject.ID,
+		map[string]any{"format": format, "entries": len(rep.Entries), "chain_ok": rep.Verification.OK}, nil); err != nil {
 		s.fail(w, "audit export logged", err)
 		return
 	}

@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"mime"
-	"net"
 	"net/http"
 	"strconv"
 	"time"
@@ -70,21 +69,6 @@ type Register interface {
 // without login (Server.Sessions nil, as in "aktenfluss dev"): the trail
 // still gets every read, with the client address as personal data.
 const actorWeb = "web:unangemeldet"
-
-// logRead appends a read or download of a document to the audit trail,
-// before anything of the document is sent.
-func (s *Server) logRead(r *http.Request, action, sha string, details map[string]any) error {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	ev, err := audit.NewEvent(time.Now(), actor(r.Context()), action, "document", sha, details, map[string]string{"remote": host})
-	if err != nil {
-		return err
-	}
-	_, err = s.Register.AppendEvent(r.Context(), ev)
-	return err
-}
 
 // Check is one readiness probe (records store, NATS, Temporal).
 type Check struct {
@@ -277,7 +261,7 @@ func (s *Server) documentPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, "renditions", err)
 		return
 	}
-	if err := s.logRead(r, audit.ActionDocumentRead, e.SHA256, map[string]any{"via": "web"}); err != nil {
+	if err := s.logObjectRead(r, audit.ActionDocumentRead, "document", e.SHA256, nil, nil); err != nil {
 		s.fail(w, "audit read", err)
 		return
 	}
@@ -349,7 +333,7 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer func() { _ = rc.Close() }()
-	if err := s.logRead(r, audit.ActionDocumentDownloaded, e.SHA256, map[string]any{"via": "web", "rendition": kind, "sha256": digest}); err != nil {
+	if err := s.logObjectRead(r, audit.ActionDocumentDownloaded, "document", e.SHA256, map[string]any{"rendition": kind, "sha256": digest}, nil); err != nil {
 		s.fail(w, "audit download", err)
 		return
 	}
