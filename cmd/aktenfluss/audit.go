@@ -51,19 +51,15 @@ func cmdAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := parse(fs, args[1:]); err != nil {
 		return err
 	}
-	cfg, err := cf.load(false)
-	if err != nil {
-		return err
-	}
-	if dir, err := devDataDir(cf); err == nil {
-		app.DevAuditDefaults(&cfg.Audit, dir)
-	}
-	cfg.Audit.PublicKeys = append(cfg.Audit.PublicKeys, pubKeys...)
-	s, err := store.Open(ctx, cfg.Database.URL)
+	cfg, s, err := openStore(ctx, cf)
 	if err != nil {
 		return err
 	}
 	defer func() { _ = s.Close() }()
+	if dir, err := devDataDir(cf); err == nil {
+		app.DevAuditDefaults(&cfg.Audit, dir)
+	}
+	cfg.Audit.PublicKeys = append(cfg.Audit.PublicKeys, pubKeys...)
 
 	switch args[0] {
 	case "verify":
