@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -195,8 +193,8 @@ func getDocument(ctx context.Context, s store.Store, blobDir, key, rendition, ou
 	if err != nil {
 		return fmt.Errorf("Dokument %s, Fassung %s: %w", e.Number, name, err)
 	}
-	sum := sha256.Sum256(data)
-	details := map[string]any{"rendition": name, "sha256": hex.EncodeToString(sum[:]), "size": len(data)}
+	// The blob store's reader has checked the bytes against blobSHA.
+	details := map[string]any{"rendition": name, "sha256": blobSHA, "size": len(data)}
 	if out == "-" {
 		if err := recordEvent(ctx, s, actor, audit.ActionDocumentDownloaded, "document", e.SHA256, details, nil); err != nil {
 			return err
