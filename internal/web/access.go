@@ -3,11 +3,11 @@ package web
 import (
 	"errors"
 	"net/http"
-	"slices"
 
 	"github.com/aktenfluss/aktenfluss/internal/auth"
 	"github.com/aktenfluss/aktenfluss/internal/records"
 	"github.com/aktenfluss/aktenfluss/internal/store"
+	"github.com/aktenfluss/aktenfluss/internal/web/api"
 )
 
 // page is one page or download with what it takes to see it. The table in
@@ -43,8 +43,8 @@ func (s *Server) pages() []page {
 // that does not exist (auth.NoUnit).
 const unrouted = auth.NoUnit
 
-// documentUnits are the units a document belongs to: the unit it was
-// routed to and the responsible units of the files it is filed in.
+// documentUnits are the units of the document named in the path, found as
+// the API finds them (api.DocumentUnits).
 func (s *Server) documentUnits(r *http.Request) ([]string, error) {
 	n, err := records.ParseRegisterNumber(r.PathValue("number"))
 	if err != nil {
@@ -58,33 +58,7 @@ func (s *Server) documentUnits(r *http.Request) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	var units []string
-	m, err := s.Register.DocumentMeta(ctx, e.SHA256)
-	switch {
-	case err == nil:
-		if m.Unit != "" {
-			units = append(units, m.Unit)
-		}
-	case !errors.Is(err, store.ErrNotFound):
-		return nil, err
-	}
-	fls, err := s.Register.FilingsOf(ctx, e.SHA256)
-	if err != nil {
-		return nil, err
-	}
-	for _, fl := range fls {
-		f, err := s.Register.File(ctx, fl.FileID)
-		if err != nil {
-			return nil, err
-		}
-		if f.Unit != "" && !slices.Contains(units, f.Unit) {
-			units = append(units, f.Unit)
-		}
-	}
-	if len(units) == 0 {
-		return []string{unrouted}, nil
-	}
-	return units, nil
+	return api.DocumentUnits(ctx, s.Register, e.SHA256)
 }
 
 // guard serves p when the person logged in may do p.action on what the

@@ -12,6 +12,7 @@ import (
 	"github.com/aktenfluss/aktenfluss/internal/auth"
 	"github.com/aktenfluss/aktenfluss/internal/records"
 	"github.com/aktenfluss/aktenfluss/internal/store"
+	"github.com/aktenfluss/aktenfluss/internal/web/api"
 )
 
 // The file pages: the Aktenplan, the files a person may read, one file
@@ -21,15 +22,6 @@ import (
 // fileHref is the path of a file's page: the Aktenzeichen holds "/",
 // escaped as %2F so that it stays one path segment.
 func fileHref(number string) string { return "/files/" + url.PathEscape(number) }
-
-// orNoUnit is a thing's unit for Decide: auth.NoUnit when it has none, so
-// that only grants for all units reach it.
-func orNoUnit(unit string) []string {
-	if unit == "" {
-		return []string{auth.NoUnit}
-	}
-	return []string{unit}
-}
 
 // ---- Aktenplan ------------------------------------------------------------
 
@@ -99,7 +91,7 @@ func (s *Server) filesPage(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		for _, fl := range batch {
-			if !signedIn || auth.Decide(who, auth.ActFileRead, auth.Resource{Units: orNoUnit(fl.Unit)}).Allowed {
+			if !signedIn || auth.Decide(who, auth.ActFileRead, auth.Resource{Units: api.OrNoUnit(fl.Unit)}).Allowed {
 				mine = append(mine, fl)
 			}
 		}
@@ -147,7 +139,7 @@ func (s *Server) fileUnits(r *http.Request) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	return orNoUnit(f.Unit), nil
+	return api.OrNoUnit(f.Unit), nil
 }
 
 type filingRow struct {

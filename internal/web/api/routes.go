@@ -14,6 +14,7 @@ import (
 	"github.com/aktenfluss/aktenfluss/internal/audit"
 	"github.com/aktenfluss/aktenfluss/internal/auth"
 	"github.com/aktenfluss/aktenfluss/internal/blob"
+	"github.com/aktenfluss/aktenfluss/internal/records"
 	"github.com/aktenfluss/aktenfluss/internal/store"
 )
 
@@ -66,9 +67,9 @@ func (h *handlers) log() *slog.Logger {
 
 // ---- units ----------------------------------------------------------------------
 
-// orNoUnit returns units without empty and repeated codes, or NoUnit when
+// OrNoUnit returns units without empty and repeated codes, or NoUnit when
 // nothing is left: an object bound to no unit is not thereby free for all.
-func orNoUnit(units ...string) []string {
+func OrNoUnit(units ...string) []string {
 	var out []string
 	for _, u := range units {
 		if u != "" && !slices.Contains(out, u) {
@@ -93,29 +94,38 @@ func may(p auth.Principal, a auth.Action, units []string) bool {
 	return auth.Decide(p, a, auth.Resource{Units: units}).Allowed
 }
 
-// documentUnits are the units a document belongs to: the unit it was
-// routed to and the units of the files it is filed in.
-func (h *handlers) documentUnits(ctx context.Context, sha string) ([]string, error) {
+// UnitSource is what DocumentUnits reads: the store, or the part of it
+// the web pages hold.
+type UnitSource interface {
+	DocumentMeta(ctx context.Context, documentSHA256 string) (records.DocumentMeta, error)
+	FilingsOf(ctx context.Context, documentSHA256 string) ([]records.Filing, error)
+	File(ctx context.Context, id int64) (records.File, error)
+}
+
+// DocumentUnits are the units a document belongs to: the unit it was
+// routed to and the units of the files it is filed in. The API and the
+// web pages both check a document's access with it.
+func DocumentUnits(ctx context.Context, src UnitSource, sha string) ([]string, error) {
 	var units []string
-	meta, err := h.d.Store.DocumentMeta(ctx, sha)
+	meta, err := src.DocumentMeta(ctx, sha)
 	switch {
 	case err == nil:
 		units = append(units, meta.Unit)
 	case !errors.Is(err, store.ErrNotFound):
 		return nil, err
 	}
-	filings, err := h.d.Store.FilingsOf(ctx, sha)
+	filings, err := src.FilingsOf(ctx, sha)
 	if err != nil {
 		return nil, err
 	}
 	for _, fl := range filings {
-		f, err := h.d.Store.File(ctx, fl.FileID)
+		f, err := src.File(ctx, fl.FileID)
 		if err != nil {
 			return nil, err
 		}
 		units = append(units, f.Unit)
 	}
-	return orNoUnit(units...), nil
+	return OrNoUnit(units...), nil
 }
 
 // ---- errors -----------------------------------------------------------------------

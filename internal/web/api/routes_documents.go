@@ -163,7 +163,7 @@ func (h *handlers) documentUnitsOf(r *http.Request) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	return h.documentUnits(r.Context(), e.SHA256)
+	return DocumentUnits(r.Context(), h.d.Store, e.SHA256)
 }
 
 func (h *handlers) document(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
@@ -189,7 +189,7 @@ func (h *handlers) document(w http.ResponseWriter, r *http.Request, p auth.Princ
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
-	if doc.Units, err = h.documentUnits(ctx, e.SHA256); err != nil {
+	if doc.Units, err = DocumentUnits(ctx, h.d.Store, e.SHA256); err != nil {
 		return err
 	}
 	if doc.Renditions == nil {

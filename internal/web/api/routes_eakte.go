@@ -61,7 +61,7 @@ func (h *handlers) files(w http.ResponseWriter, r *http.Request, p auth.Principa
 	}
 	var mine []records.File
 	for _, fl := range all {
-		if may(p, auth.ActFileRead, orNoUnit(fl.Unit)) {
+		if may(p, auth.ActFileRead, OrNoUnit(fl.Unit)) {
 			mine = append(mine, fl)
 		}
 	}
@@ -84,7 +84,7 @@ func (h *handlers) fileUnitsOf(r *http.Request) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	return orNoUnit(f.Unit), nil
+	return OrNoUnit(f.Unit), nil
 }
 
 func (h *handlers) file(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
@@ -152,7 +152,7 @@ func (h *handlers) tasks(w http.ResponseWriter, r *http.Request, p auth.Principa
 	}
 	var mine []records.Task
 	for _, t := range all {
-		if may(p, auth.ActTaskRead, orNoUnit(t.Unit)) {
+		if may(p, auth.ActTaskRead, OrNoUnit(t.Unit)) {
 			mine = append(mine, t)
 		}
 	}
@@ -174,7 +174,7 @@ func (h *handlers) taskUnitsOf(r *http.Request) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	return orNoUnit(t.Unit), nil
+	return OrNoUnit(t.Unit), nil
 }
 
 func (h *handlers) task(w http.ResponseWriter, r *http.Request, _ auth.Principal) error {

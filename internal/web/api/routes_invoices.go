@@ -53,7 +53,7 @@ func (h *handlers) invoices(w http.ResponseWriter, r *http.Request, p auth.Princ
 	everywhere := allUnits(p, auth.ActInvoiceRead)
 	for _, inv := range all {
 		if !everywhere {
-			units, err := h.documentUnits(r.Context(), inv.DocumentSHA256)
+			units, err := DocumentUnits(r.Context(), h.d.Store, inv.DocumentSHA256)
 			if err != nil {
 				return err
 			}
@@ -87,7 +87,7 @@ func (h *handlers) invoiceUnitsOf(r *http.Request) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	return h.documentUnits(r.Context(), inv.DocumentSHA256)
+	return DocumentUnits(r.Context(), h.d.Store, inv.DocumentSHA256)
 }
 
 func (h *handlers) invoice(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
@@ -108,7 +108,7 @@ func (h *handlers) invoice(w http.ResponseWriter, r *http.Request, p auth.Princi
 	if d.Approvals == nil {
 		d.Approvals = []records.Approval{}
 	}
-	if d.Units, err = h.documentUnits(ctx, inv.DocumentSHA256); err != nil {
+	if d.Units, err = DocumentUnits(ctx, h.d.Store, inv.DocumentSHA256); err != nil {
 		return err
 	}
 	if err := h.logRead(r, p, audit.ActionInvoiceRead, "invoice", strconv.FormatInt(inv.ID, 10),
