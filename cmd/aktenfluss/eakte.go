@@ -577,7 +577,9 @@ func cmdSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	// The words and filter values may name a citizen: they are personal
 	// data; which filters were used is not.
 	details, personal := searchEventData(q, res.Total)
-	if err := recordEvent(ctx, s, cliActor(*vf.as), audit.ActionSearch, "search", cliActor(*vf.as), details, personal); err != nil {
+	// A search is an event of the one who searched.
+	actor := cliActor(*vf.as)
+	if err := recordEvent(ctx, s, actor, audit.ActionSearch, "search", actor, details, personal); err != nil {
 		return err
 	}
 	if *asJSON {
