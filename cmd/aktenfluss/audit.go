@@ -271,16 +271,17 @@ func orNone(s string) string {
 }
 
 func renderReport(rep audit.Report, format string) ([]byte, error) {
+	if format == "csv" {
+		var b bytes.Buffer
+		err := audit.WriteCSV(&b, rep)
+		return b.Bytes(), err
+	}
+	// The JSON is the report itself, and the PDF embeds it.
 	js, err := json.MarshalIndent(rep, "", "  ")
 	if err != nil {
 		return nil, err
 	}
-	switch format {
-	case "csv":
-		var b bytes.Buffer
-		err := audit.WriteCSV(&b, rep)
-		return b.Bytes(), err
-	case "pdf":
+	if format == "pdf" {
 		return auditpdf.Render(rep, auditpdf.Options{JSON: js, Creator: "aktenfluss"})
 	}
 	return append(js, '\n'), nil
