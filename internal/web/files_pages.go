@@ -297,8 +297,7 @@ func searchViewer(r *http.Request) store.Viewer {
 	if !ok {
 		return store.Viewer{All: true} // without login, every page shows everything
 	}
-	all, units := p.Reach(auth.ActDocumentRead)
-	return store.Viewer{All: all, Units: units}
+	return api.Viewer(p)
 }
 
 func (s *Server) searchPage(w http.ResponseWriter, r *http.Request) {
@@ -306,13 +305,7 @@ func (s *Server) searchPage(w http.ResponseWriter, r *http.Request) {
 	sq := store.SearchQuery{Text: strings.TrimSpace(v.Get("q")), Type: v.Get("type"), Unit: v.Get("unit"), FileNumber: v.Get("file"),
 		Sender: v.Get("sender"), From: v.Get("from"), To: v.Get("to"), Viewer: searchViewer(r), Limit: searchPageSize}
 	view := searchView{Layout: s.layout(r, "Suche"), Query: sq, Types: searchTypes, AllSeen: sq.Viewer.All}
-	personal := map[string]any{}
-	for k, val := range map[string]string{"query": sq.Text, "type": sq.Type, "unit": sq.Unit, "file": sq.FileNumber,
-		"sender": sq.Sender, "from": sq.From, "to": sq.To} {
-		if val != "" {
-			personal[k] = val
-		}
-	}
+	personal := api.SearchPersonal(sq)
 	if len(personal) == 0 { // the empty form
 		s.render(w, "search.html", view)
 		return
@@ -331,14 +324,7 @@ func (s *Server) searchPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, "search", err)
 		return
 	}
-	// The words and filter values may name a citizen: personal data.
-	// Which scope was searched and how much was found are not.
-	details := map[string]any{"hits": res.Total, "scope": "units"}
-	if sq.Viewer.All {
-		details["scope"] = "all"
-	} else {
-		details["units"] = append([]string{}, sq.Viewer.Units...)
-	}
+	details := api.SearchDetails(sq, res)
 	who := actor(r.Context())
 	if err := s.logObjectRead(r, audit.ActionSearch, "search", who, details, personal); err != nil {
 		s.fail(w, "audit search", err)

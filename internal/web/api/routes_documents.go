@@ -300,11 +300,37 @@ func (h *handlers) quarantine(w http.ResponseWriter, r *http.Request, _ auth.Pri
 	return nil
 }
 
-// viewer is whose eyes a search takes: everything for a principal whose
+// Viewer is whose eyes a search takes: everything for a principal whose
 // document reading reaches all units, else the principal's units.
-func viewer(p auth.Principal) store.Viewer {
+func Viewer(p auth.Principal) store.Viewer {
 	all, units := p.Reach(auth.ActDocumentRead)
 	return store.Viewer{All: all, Units: units}
+}
+
+// SearchDetails is what the audit trail keeps of a search in the open:
+// which scope was searched and how much was found.
+func SearchDetails(sq store.SearchQuery, res store.SearchResult) map[string]any {
+	details := map[string]any{"hits": res.Total, "scope": "units"}
+	if sq.Viewer.All {
+		details["scope"] = "all"
+	} else {
+		details["units"] = append([]string{}, sq.Viewer.Units...)
+	}
+	return details
+}
+
+// SearchPersonal are the words and filter values of a search, which may
+// name a citizen: personal data in the audit trail. Empty when nothing
+// was asked.
+func SearchPersonal(sq store.SearchQuery) map[string]any {
+	personal := map[string]any{}
+	for k, val := range map[string]string{"query": sq.Text, "type": sq.Type, "unit": sq.Unit, "file": sq.FileNumber,
+		"sender": sq.Sender, "from": sq.From, "to": sq.To} {
+		if val != "" {
+			personal[k] = val
+		}
+	}
+	return personal
 }
 
 func (h *handlers) search(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
@@ -314,26 +340,12 @@ func (h *handlers) search(w http.ResponseWriter, r *http.Request, p auth.Princip
 	}
 	v := r.URL.Query()
 	sq := store.SearchQuery{Text: v.Get("q"), Type: v.Get("type"), Unit: v.Get("unit"), FileNumber: v.Get("file"),
-		Sender: v.Get("sender"), From: v.Get("from"), To: v.Get("to"), Viewer: viewer(p), Limit: limit, Offset: offset}
+		Sender: v.Get("sender"), From: v.Get("from"), To: v.Get("to"), Viewer: Viewer(p), Limit: limit, Offset: offset}
 	res, err := h.d.Store.Search(r.Context(), sq)
 	if err != nil {
 		return badInput(err)
 	}
-	// The words and filter values may name a citizen: personal data.
-	// Which filters were used and how much was found are not.
-	details := map[string]any{"hits": res.Total, "scope": "units"}
-	if sq.Viewer.All {
-		details["scope"] = "all"
-	} else {
-		details["units"] = append([]string{}, sq.Viewer.Units...)
-	}
-	personal := map[string]any{}
-	for k, val := range map[string]string{"query": sq.Text, "type": sq.Type, "unit": sq.Unit, "file": sq.FileNumber,
-		"sender": sq.Sender, "from": sq.From, "to": sq.To} {
-		if val != "" {
-			personal[k] = val
-		}
-	}
+	details, personal := SearchDetails(sq, res), SearchPersonal(sq)
 	var pers any
 	if len(personal) > 0 {
 		pers = personal
