@@ -319,7 +319,7 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 		for _, rd := range rends {
 			if string(rd.Kind) == kind {
 				digest, mediaType = rd.BlobSHA256, rd.MediaType
-				name = e.Number.String() + renditionSuffix[rd.Kind]
+				name = api.RenditionName(e, rd.Kind)
 			}
 		}
 		if digest == "" {
@@ -344,15 +344,6 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 		// Headers are out; all that is left is to log and cut the response.
 		s.logger().Error("download interrupted", "sha256", digest, "error", err)
 	}
-}
-
-// renditionSuffix names downloaded renditions after the register number.
-var renditionSuffix = map[records.RenditionKind]string{
-	records.RenditionArchivalPDF:   "-pdfa.pdf",
-	records.RenditionText:          ".txt",
-	records.RenditionInvoiceXML:    "-rechnung.xml",
-	records.RenditionInvoiceReport: "-pruefbericht.json",
-	records.RenditionInvoiceView:   "-rechnung.pdf",
 }
 
 func (s *Server) quarantinePage(w http.ResponseWriter, r *http.Request) {

@@ -214,6 +214,12 @@ var renditionSuffix = map[records.RenditionKind]string{
 	records.RenditionInvoiceView:   "-rechnung.pdf",
 }
 
+// RenditionName is the file name a rendition of entry e is downloaded
+// under, by the API and by the web pages.
+func RenditionName(e records.RegisterEntry, k records.RenditionKind) string {
+	return e.Number.String() + renditionSuffix[k]
+}
+
 // content streams the original or a rendition. The download is in the
 // audit trail, with the caller as actor, before the first byte is sent;
 // a conditional request the client already holds (If-None-Match) sends
@@ -240,7 +246,7 @@ func (h *handlers) content(w http.ResponseWriter, r *http.Request, p auth.Princi
 			have = append(have, string(rd.Kind))
 			if string(rd.Kind) == kind {
 				digest, mediaType, size = rd.BlobSHA256, rd.MediaType, rd.Size
-				name = e.Number.String() + renditionSuffix[rd.Kind]
+				name = RenditionName(e, rd.Kind)
 			}
 		}
 		if digest == "" {
