@@ -81,24 +81,20 @@ func (s *Server) filesPage(w http.ResponseWriter, r *http.Request) {
 	}
 	who, signedIn := PrincipalFrom(r.Context())
 	// The store filters by unit only when asked for one; the files are
-	// read page by page and kept when the person may read them.
+	// read, as for the API, and kept when the person may read them.
+	all, err := api.ScanAll(func(limit, offset int) ([]records.File, error) {
+		f.Limit, f.Offset = limit, offset
+		return s.Register.Files(r.Context(), f)
+	})
+	if err != nil {
+		s.fail(w, "file list", err)
+		return
+	}
 	var mine []records.File
-	for offset := 0; ; {
-		f.Limit, f.Offset = store.MaxLimit, offset
-		batch, err := s.Register.Files(r.Context(), f)
-		if err != nil {
-			s.fail(w, "file list", err)
-			return
+	for _, fl := range all {
+		if !signedIn || auth.Decide(who, auth.ActFileRead, auth.Resource{Units: api.OrNoUnit(fl.Unit)}).Allowed {
+			mine = append(mine, fl)
 		}
-		for _, fl := range batch {
-			if !signedIn || auth.Decide(who, auth.ActFileRead, auth.Resource{Units: api.OrNoUnit(fl.Unit)}).Allowed {
-				mine = append(mine, fl)
-			}
-		}
-		if len(batch) < store.MaxLimit {
-			break
-		}
-		offset += len(batch)
 	}
 	page, _ := strconv.Atoi(q.Get("seite"))
 	pages := max(1, (len(mine)+pageSize-1)/pageSize)

@@ -175,8 +175,9 @@ func (h *handlers) logRead(r *http.Request, p auth.Principal, action, objectType
 // ones the caller may read.
 const maxScan = 100_000
 
-// scanAll reads a store listing page by page.
-func scanAll[T any](fetch func(limit, offset int) ([]T, error)) ([]T, error) {
+// ScanAll reads a store listing page by page, up to maxScan rows; the
+// API's listings and the web pages narrow what it returns.
+func ScanAll[T any](fetch func(limit, offset int) ([]T, error)) ([]T, error) {
 	var out []T
 	for len(out) < maxScan {
 		page, err := fetch(store.MaxLimit, len(out))

@@ -52,7 +52,7 @@ func (h *handlers) files(w http.ResponseWriter, r *http.Request, p auth.Principa
 	}
 	q := r.URL.Query()
 	f := store.FileFilter{PlanCode: q.Get("plan"), Unit: q.Get("unit"), Status: records.FileStatus(q.Get("status"))}
-	all, err := scanAll(func(limit, offset int) ([]records.File, error) {
+	all, err := ScanAll(func(limit, offset int) ([]records.File, error) {
 		f.Limit, f.Offset = limit, offset
 		return h.d.Store.Files(r.Context(), f)
 	})
@@ -143,7 +143,7 @@ func (h *handlers) tasks(w http.ResponseWriter, r *http.Request, p auth.Principa
 		}
 	}
 	f.Units = units
-	all, err := scanAll(func(limit, offset int) ([]records.Task, error) {
+	all, err := ScanAll(func(limit, offset int) ([]records.Task, error) {
 		f.Limit, f.Offset = limit, offset
 		return h.d.Store.Tasks(r.Context(), f)
 	})
@@ -192,7 +192,7 @@ func (h *handlers) triage(w http.ResponseWriter, r *http.Request, _ auth.Princip
 	}
 	v := r.URL.Query().Get("all")
 	withDecided := v == "true" || v == "1"
-	all, err := scanAll(func(limit, offset int) ([]records.TriageItem, error) {
+	all, err := ScanAll(func(limit, offset int) ([]records.TriageItem, error) {
 		return h.d.Store.TriageItems(r.Context(), withDecided, limit, offset)
 	})
 	if err != nil {

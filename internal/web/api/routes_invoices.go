@@ -42,7 +42,7 @@ func (h *handlers) invoices(w http.ResponseWriter, r *http.Request, p auth.Princ
 	q := r.URL.Query()
 	f := store.InvoiceFilter{Status: records.InvoiceStatus(q.Get("status")), BuyerReference: q.Get("leitweg_id"),
 		DuplicatesOnly: q.Get("duplicates") == "true" || q.Get("duplicates") == "1"}
-	all, err := scanAll(func(limit, offset int) ([]records.Invoice, error) {
+	all, err := ScanAll(func(limit, offset int) ([]records.Invoice, error) {
 		f.Limit, f.Offset = limit, offset
 		return h.d.Store.Invoices(r.Context(), f)
 	})
