@@ -224,7 +224,7 @@ type ReportRequest struct {
 // the report then says so), and the verification of the whole chain.
 func BuildReport(ctx context.Context, s store.Store, tc client.Client, req ReportRequest) (audit.Report, error) {
 	r := audit.Report{Generated: time.Now().UTC(), GeneratedBy: req.Actor, Objects: []audit.Object{}, Workflows: []string{}, Entries: []audit.Entry{}}
-	c := &collector{s: s, r: &r, seenObj: map[string]bool{}, seenWf: map[string]bool{}}
+	c := &collector{s: s, r: &r, seenObj: map[string]bool{}, seenWf: map[string]bool{}, events: map[[2]string][]store.AuditEvent{}}
 	switch req.Kind {
 	case "document":
 		sha, err := DocumentSHA(ctx, s, req.ID)
@@ -307,6 +307,23 @@ type collector struct {
 	objects [][2]string
 	seenObj map[string]bool
 	seenWf  map[string]bool
+	// events are the trail events already read per object (a document's,
+	// read to find its tasks), so trailEntries does not read them again.
+	events map[[2]string][]store.AuditEvent
+}
+
+// objectEvents are the trail events of one object, read once per report.
+func (c *collector) objectEvents(ctx context.Context, typ, id string) ([]store.AuditEvent, error) {
+	o := [2]string{typ, id}
+	if evs, ok := c.events[o]; ok {
+		return evs, nil
+	}
+	evs, err := c.s.Events(ctx, typ, id)
+	if err != nil {
+		return nil, err
+	}
+	c.events[o] = evs
+	return evs, nil
 }
 
 func (c *collector) object(typ, id, label string) {
@@ -349,7 +366,7 @@ func (c *collector) document(ctx context.Context, sha string, withFiles bool) er
 			c.object("file", fl.FileNumber, "")
 		}
 	}
-	evs, err := c.s.Events(ctx, "document", sha)
+	evs, err := c.objectEvents(ctx, "document", sha)
 	if err != nil {
 		return err
 	}
@@ -371,7 +388,7 @@ func (c *collector) trailEntries(ctx context.Context) error {
 	byAct := map[string]int{}
 	seen := map[int64]bool{}
 	for _, o := range c.objects {
-		evs, err := c.s.Events(ctx, o[0], o[1])
+		evs, err := c.objectEvents(ctx, o[0], o[1])
 		if err != nil {
 			return err
 		}
