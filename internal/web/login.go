@@ -303,11 +303,7 @@ func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int,
 	v.OIDC = s.OIDC != nil
 	v.Layout = layoutView{Title: "Anmeldung"}
 	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(status)
-	if err := templates.ExecuteTemplate(w, "login.html", v); err != nil {
-		s.logger().Error("render page", "template", "login.html", "error", err)
-	}
+	s.renderStatus(w, status, "login.html", v)
 }
 
 func (s *Server) postLogin(w http.ResponseWriter, r *http.Request) {
