@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"crypto/subtle"
-	"encoding/json"
 	"errors"
 	"net"
 	"net/http"
@@ -15,6 +14,7 @@ import (
 	"github.com/aktenfluss/aktenfluss/internal/auth"
 	"github.com/aktenfluss/aktenfluss/internal/records"
 	"github.com/aktenfluss/aktenfluss/internal/store"
+	"github.com/aktenfluss/aktenfluss/internal/web/api"
 )
 
 // Users is what login needs of the store beyond sessions: OIDC identities,
@@ -208,18 +208,15 @@ func (s *Server) refuse(w http.ResponseWriter, r *http.Request, status int, msg 
 }
 
 // writeJSONError answers in the REST API's one error shape
-// ({"error":{"code","message"}}, see internal/web/api), so a client sees
+// ({"error":{"code","message"}}, api.WriteError), so a client sees
 // the same whether the login layer or an endpoint refused.
 func writeJSONError(w http.ResponseWriter, status int, msg string) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
 	code := map[int]string{http.StatusUnauthorized: "unauthenticated", http.StatusForbidden: "forbidden",
 		http.StatusTooManyRequests: "too_many_attempts"}[status]
 	if code == "" {
 		code = "error"
 	}
-	_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]string{"code": code, "message": msg}})
+	api.WriteError(w, &api.Error{Status: status, Code: code, Message: msg})
 }
 
 // safeNext keeps a redirect target after login on this site: a path

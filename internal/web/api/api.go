@@ -142,6 +142,12 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 		}
 		e = Errorf(http.StatusInternalServerError, "internal", "Interner Fehler; bitte später erneut versuchen.")
 	}
+	WriteError(w, e)
+}
+
+// WriteError sends e in the one error shape, also for refusals that come
+// before the API (the login layer in internal/web).
+func WriteError(w http.ResponseWriter, e *Error) {
 	writeJSON(w, e.Status, errorBody{e})
 }
 
