@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
@@ -137,7 +136,7 @@ func cmdAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err != nil {
 			return err
 		}
-		body, err := renderReport(rep, *format)
+		body, err := auditpdf.Export(rep, *format)
 		if err != nil {
 			return err
 		}
@@ -268,23 +267,6 @@ func orNone(s string) string {
 		return "keine"
 	}
 	return s
-}
-
-func renderReport(rep audit.Report, format string) ([]byte, error) {
-	if format == "csv" {
-		var b bytes.Buffer
-		err := audit.WriteCSV(&b, rep)
-		return b.Bytes(), err
-	}
-	// The JSON is the report itself, and the PDF embeds it.
-	js, err := json.MarshalIndent(rep, "", "  ")
-	if err != nil {
-		return nil, err
-	}
-	if format == "pdf" {
-		return auditpdf.Render(rep, auditpdf.Options{JSON: js, Creator: "aktenfluss"})
-	}
-	return append(js, '\n'), nil
 }
 
 // multiFlag collects a repeatable string flag.

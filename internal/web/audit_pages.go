@@ -40,14 +40,6 @@ func auditKindLabel(kind string) string {
 	return kind
 }
 
-// exportFormats are the export formats with their file extension and
-// media type.
-var exportFormats = map[string]struct{ ext, mediaType string }{
-	"json": {"json", "application/json"},
-	"csv":  {"csv", "text/csv; charset=utf-8"},
-	"pdf":  {"pdf", "application/pdf"},
-}
-
 // chainView is a verification result in sentences, as the PDF export
 // words it.
 type chainView struct {
@@ -233,7 +225,7 @@ func (s *Server) auditTimelinePage(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) auditExport(w http.ResponseWriter, r *http.Request) {
 	format := r.URL.Query().Get("format")
-	f, ok := exportFormats[format]
+	f, ok := auditpdf.Formats[format]
 	if !ok {
 		http.Error(w, "Format json, csv oder pdf", http.StatusBadRequest)
 		return
@@ -242,25 +234,10 @@ func (s *Server) auditExport(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	js, err := json.MarshalIndent(rep, "", "  ")
+	body, err := auditpdf.Export(rep, format)
 	if err != nil {
-		s.fail(w, "audit export json", err)
+		s.fail(w, "audit export "+format, err)
 		return
-	}
-	body := append(js, '\n')
-	switch format {
-	case "csv":
-		var b bytes.Buffer
-		if err := audit.WriteCSV(&b, rep); err != nil {
-			s.fail(w, "audit export csv", err)
-			return
-		}
-		body = b.Bytes()
-	case "pdf":
-		if body, err = auditpdf.Render(rep, auditpdf.Options{JSON: js, Creator: "aktenfluss"}); err != nil {
-			s.fail(w, "audit export pdf", err)
-			return
-		}
 	}
 	// The export is a read of the whole case: it is logged before the
 	// history leaves the system, as the command line does.
@@ -273,9 +250,9 @@ func (s *Server) auditExport(w http.ResponseWriter, r *http.Request) {
 	if id == "" {
 		id = r.URL.Query().Get("id")
 	}
-	name := "pruefprotokoll-" + safeFileName(rep.Subject.Kind) + "-" + safeFileName(id) + "." + f.ext
+	name := "pruefprotokoll-" + safeFileName(rep.Subject.Kind) + "-" + safeFileName(id) + "." + f.Ext
 	h := w.Header()
-	h.Set("Content-Type", f.mediaType)
+	h.Set("Content-Type", f.MediaType)
 	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	h.Set("Cache-Control", "no-store")

@@ -3,6 +3,7 @@ package auditpdf
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -260,5 +261,34 @@ func TestRenderPassesPdfacheck(t *testing.T) {
 		require.NoError(t, err, "%s", out)
 		require.Contains(t, string(out), `"pdfaid": "3b"`)
 		require.NotContains(t, string(out), "warn")
+	}
+}
+
+func TestExportFormats(t *testing.T) {
+	r := audit.Report{Subject: audit.Subject{Kind: "document", ID: "ab"}, Generated: time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC),
+		Entries: []audit.Entry{{Time: time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC), Source: audit.SourceTrail, Seq: 1, Action: "document.registered", Summary: "Im Posteingangsbuch eingetragen"}}}
+	js, err := Export(r, "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back audit.Report
+	if err := json.Unmarshal(js, &back); err != nil || back.Subject.ID != "ab" || len(back.Entries) != 1 {
+		t.Fatalf("json: %v %+v", err, back)
+	}
+	csv, err := Export(r, "csv")
+	if err != nil || !strings.HasPrefix(string(csv), strings.Join(audit.CSVHeader, ",")+"\n") || !strings.Contains(string(csv), "document.registered") {
+		t.Fatalf("csv: %v\n%s", err, csv)
+	}
+	pdf, err := Export(r, "pdf")
+	if err != nil || !bytes.HasPrefix(pdf, []byte("%PDF-")) || !bytes.Contains(pdf, []byte(JSONName)) {
+		t.Fatalf("pdf: %v", err)
+	}
+	if _, err := Export(r, "xml"); !errors.Is(err, ErrInvalidInput) {
+		t.Fatalf("xml: %v", err)
+	}
+	for f := range Formats {
+		if _, err := Export(r, f); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
 	}
 }
