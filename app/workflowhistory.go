@@ -518,9 +518,10 @@ func (r *runReader) decode(p *commonpb.Payloads, v any) error {
 	return r.dc.FromPayloads(p, v)
 }
 
-// activity is the activity scheduled at an event id; a placeholder when
-// the scheduled event is not in this history (it always is, but a report
-// should not fail on a surprise).
+// activity is the activity scheduled at an event id. Should the scheduled
+// event be missing from the history (Temporal always records it, but a
+// report must not fail on a surprise), the activity is named "?" so the
+// entry is still shown.
 func (r *runReader) activity(scheduledID int64) *activityInfo {
 	if a, ok := r.activities[scheduledID]; ok {
 		return a

@@ -148,7 +148,7 @@ func (g *schemaGen) structSchema(t reflect.Type) map[string]any {
 	if _, done := g.comps[name]; done {
 		return ref
 	}
-	g.comps[name] = map[string]any{} // placeholder against recursion
+	g.comps[name] = map[string]any{} // taken before the fields, so a type that contains itself refers to its $ref
 	props := map[string]any{}
 	var required []string
 	var walk func(t reflect.Type)
