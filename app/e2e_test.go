@@ -225,17 +225,22 @@ func TestSameDocumentTwiceIsRegisteredOnce(t *testing.T) {
 		t.Errorf("workflow id %s", id)
 	}
 
-	events, err := st.Events(ctx, "document", first.SHA256)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var actions []string
-	for _, ev := range events {
-		actions = append(actions, ev.Action)
-	}
-	// Without a file plan and units, routing sends it to the registry.
+	// Without a file plan and units, routing sends it to the registry. The
+	// entry is archived before routing has run, so wait for its last step.
 	want := []string{"document.received", "document.stored", "document.registered", "document.classified", "document.archived",
 		"document.extracted", "document.triage"}
+	var actions []string
+	waitFor(t, "the routing step in the audit trail", 30*time.Second, func() (bool, error) {
+		events, err := st.Events(ctx, "document", first.SHA256)
+		if err != nil {
+			return false, err
+		}
+		actions = actions[:0]
+		for _, ev := range events {
+			actions = append(actions, ev.Action)
+		}
+		return len(actions) >= len(want), nil
+	})
 	if fmt.Sprint(actions) != fmt.Sprint(want) {
 		t.Errorf("audit trail %v, want %v", actions, want)
 	}
