@@ -30,7 +30,9 @@ func NeedsFor(roles []config.Role) Needs {
 	for _, r := range roles {
 		switch r {
 		case config.RoleServe:
-			n.Store = true
+			// Reads need the store; uploads and retries NATS, the human
+			// steps of the workflows Temporal.
+			n.Store, n.NATS, n.Temporal = true, true, true
 		case config.RoleWorker:
 			n.Store, n.Blobs, n.NATS, n.Temporal = true, true, true, true
 		case config.RoleConsume:

@@ -32,7 +32,8 @@ func (d *Deps) webServer(checks []web.Check) (*web.Server, error) {
 		return nil, err
 	}
 	s.Sessions, s.Users, s.SecureCookies = sessions, d.Store, d.Cfg.HTTP.SecureCookies
-	s.APIRoutes = api.Routes(api.Deps{Store: d.Store, Blobs: d.Blobs, Log: d.Log, Timeline: d.auditTimeline, Verify: d.auditVerify})
+	ad := api.Deps{Store: d.Store, Blobs: d.Blobs, Log: d.Log, Timeline: d.auditTimeline, Verify: d.auditVerify, Commands: commands{d}}
+	s.APIRoutes, s.Ops = api.Routes(ad), api.NewOps(ad)
 	if o := d.Cfg.OIDC; o.Enabled() {
 		oc, err := oidcConfig(o)
 		if err != nil {

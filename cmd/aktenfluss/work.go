@@ -12,12 +12,10 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/temporal"
-
 	"github.com/aktenfluss/aktenfluss/app"
 	"github.com/aktenfluss/aktenfluss/internal/records"
 	"github.com/aktenfluss/aktenfluss/internal/store"
+	"github.com/aktenfluss/aktenfluss/internal/web/api"
 	"github.com/aktenfluss/aktenfluss/workflows"
 )
 
@@ -34,15 +32,9 @@ func update(ctx context.Context, cf clientFlags, workflowID, name string, arg, r
 		return err
 	}
 	defer c.Close()
-	h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: workflowID, UpdateName: name, Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
-	if err == nil {
-		err = h.Get(ctx, result)
-	}
-	var appErr *temporal.ApplicationError
-	if errors.As(err, &appErr) {
-		return errors.New(appErr.Message())
+	err = app.UpdateWorkflow(ctx, c, workflowID, name, arg, result)
+	if e := (*api.Error)(nil); errors.As(err, &e) {
+		return errors.New(e.Message)
 	}
 	return err
 }

@@ -23,6 +23,15 @@ type page struct {
 }
 
 func (s *Server) pages() []page {
+	out := s.readPages()
+	out = append(out, s.workPages()...)
+	out = append(out, s.mailroomPages()...)
+	out = append(out, s.adminPages()...)
+	return out
+}
+
+// readPages are the register, documents, files, search and audit pages.
+func (s *Server) readPages() []page {
 	return []page{
 		{"GET /{$}", auth.ActRegisterRead, nil, s.registerPage},
 		{"GET /documents/{number}", auth.ActDocumentRead, s.documentUnits, s.documentPage},

@@ -35,12 +35,17 @@ var navEntries = []struct {
 	href, label string
 	action      auth.Action // "": shown to everyone
 }{
+	{"/inbox", "Aufgaben", auth.ActTaskRead},
+	{"/invoices", "Rechnungen", auth.ActInvoiceRead},
+	{"/upload", "Einlieferung", auth.ActDocumentUpload},
 	{"/", "Posteingangsbuch", auth.ActRegisterRead},
+	{"/triage", "Zuordnung klären", auth.ActTriageDecide},
 	{"/quarantine", "Quarantäne", auth.ActQuarantineRead},
 	{"/fileplan", "Aktenplan", auth.ActFileRead},
 	{"/files", "Akten", auth.ActFileRead},
 	{"/search", "Suche", auth.ActSearch},
 	{"/audit", "Prüfprotokoll", auth.ActAuditRead},
+	{"/admin", "Verwaltung", auth.ActAdminUsers},
 	{"/metrics", "Metriken", ""},
 }
 

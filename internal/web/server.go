@@ -107,6 +107,10 @@ type Server struct {
 	// whole chain for /audit/verify. Nil: those pages answer 503.
 	AuditTimeline func(ctx context.Context, kind, id, actor string) (audit.Report, error)
 	AuditVerify   func(ctx context.Context) (audit.Result, error)
+	// Ops are the API's operations the pages' forms carry out (upload,
+	// retry, claim, file, decide, administer), so that a form and its API
+	// call do the same. Nil: the forms answer 503.
+	Ops *api.Ops
 }
 
 // Handler returns the routes.

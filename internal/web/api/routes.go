@@ -18,7 +18,7 @@ import (
 	"github.com/aktenfluss/aktenfluss/internal/store"
 )
 
-// Deps is what the read endpoints need. Store and Blobs are required.
+// Deps is what the endpoints need. Store and Blobs are required.
 type Deps struct {
 	Store store.Store
 	Blobs blob.Store
@@ -29,6 +29,9 @@ type Deps struct {
 	// Verify checks the whole audit chain. Nil: GET /api/audit/verify
 	// answers 503.
 	Verify func(ctx context.Context) (audit.Result, error)
+	// Commands carries out the write side (uploads, quarantine retries,
+	// workflow updates). Nil: those routes answer 503.
+	Commands Commands
 	// Log receives what goes wrong after a download has started sending
 	// (the response cannot carry an error any more); nil: slog.Default().
 	Log *slog.Logger
@@ -44,18 +47,22 @@ const NoUnit = auth.NoUnit
 // resolve the object's units for the access check, listings are narrowed
 // to what the caller may read item by item.
 func Routes(d Deps) []Route {
-	h := &handlers{d: d}
+	h := &handlers{d: d, ops: NewOps(d)}
 	var out []Route
 	out = append(out, h.documentRoutes()...)
 	out = append(out, h.eakteRoutes()...)
 	out = append(out, h.invoiceRoutes()...)
 	out = append(out, h.adminRoutes()...)
+	out = append(out, h.workRoutes()...)
+	out = append(out, h.mailroomRoutes()...)
+	out = append(out, h.adminWriteRoutes()...)
 	return out
 }
 
 // handlers holds the dependencies of the route handlers.
 type handlers struct {
-	d Deps
+	d   Deps
+	ops *Ops
 }
 
 func (h *handlers) log() *slog.Logger {

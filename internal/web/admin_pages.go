@@ -1,0 +1,5 @@
+package web
+
+func (s *Server) adminPages() []page {
+	return nil
+}

@@ -1,0 +1,5 @@
+package api
+
+func (h *handlers) mailroomRoutes() []Route {
+	return nil
+}

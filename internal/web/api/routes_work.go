@@ -1,0 +1,5 @@
+package api
+
+func (h *handlers) workRoutes() []Route {
+	return nil
+}
