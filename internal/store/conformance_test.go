@@ -76,6 +76,7 @@ var conformance = []struct {
 	{"triage/add-idempotent-decide", testTriage},
 	{"tasks/upsert-version-filters", testTasks},
 	{"organisation/replace-absences", testOrganisation},
+	{"routing-rules/versions-and-conflicts", testRoutingRules},
 	{"search/sqlite-and-postgres", testSearch},
 	{"search/hostile-queries", testSearchHostile},
 	{"search/phrase-window", testSearchPhraseWindow},
