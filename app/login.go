@@ -9,6 +9,7 @@ import (
 	"github.com/aktenfluss/aktenfluss/internal/audit"
 	"github.com/aktenfluss/aktenfluss/internal/auth"
 	"github.com/aktenfluss/aktenfluss/internal/config"
+	"github.com/aktenfluss/aktenfluss/internal/records"
 	"github.com/aktenfluss/aktenfluss/internal/store"
 	"github.com/aktenfluss/aktenfluss/internal/web"
 	"github.com/aktenfluss/aktenfluss/internal/web/api"
@@ -32,7 +33,12 @@ func (d *Deps) webServer(checks []web.Check) (*web.Server, error) {
 		return nil, err
 	}
 	s.Sessions, s.Users, s.SecureCookies = sessions, d.Store, d.Cfg.HTTP.SecureCookies
-	ad := api.Deps{Store: d.Store, Blobs: d.Blobs, Log: d.Log, Timeline: d.auditTimeline, Verify: d.auditVerify, Commands: commands{d}}
+	numbers, err := records.NewFileNumberFormat(d.Cfg.Records.FileNumberLayout)
+	if err != nil {
+		return nil, fmt.Errorf("config records.file_number_layout: %w", err)
+	}
+	ad := api.Deps{Store: d.Store, Blobs: d.Blobs, Log: d.Log, Timeline: d.auditTimeline, Verify: d.auditVerify,
+		Commands: commands{d}, Numbers: numbers}
 	s.APIRoutes, s.Ops = api.Routes(ad), api.NewOps(ad)
 	if o := d.Cfg.OIDC; o.Enabled() {
 		oc, err := oidcConfig(o)

@@ -52,3 +52,10 @@ const (
 	ActionTrailExported      = "audit.exported"
 	ActionTrailVerified      = "audit.verified"
 )
+
+// Acts of records management done by a person by hand (the command line,
+// the pages, the API); routing logs the same acts when it does them.
+const (
+	ActionFileOpened    = "file.opened"
+	ActionDocumentFiled = "document.filed"
+)

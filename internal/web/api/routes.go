@@ -29,6 +29,8 @@ type Deps struct {
 	// Verify checks the whole audit chain. Nil: GET /api/audit/verify
 	// answers 503.
 	Verify func(ctx context.Context) (audit.Result, error)
+	// Numbers lays out the Aktenzeichen of files opened by hand.
+	Numbers records.FileNumberFormat
 	// Commands carries out the write side (uploads, quarantine retries,
 	// workflow updates). Nil: those routes answer 503.
 	Commands Commands

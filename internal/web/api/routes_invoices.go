@@ -1,7 +1,6 @@
 package api
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 
@@ -96,25 +95,14 @@ func (h *handlers) invoice(w http.ResponseWriter, r *http.Request, p auth.Princi
 	if err != nil {
 		return err
 	}
-	d := InvoiceDetail{Invoice: inv}
-	if st, err := h.d.Store.InvoiceStage(ctx, inv.ID); err == nil {
-		d.Stage = &st
-	} else if !errors.Is(err, store.ErrNotFound) {
-		return err
-	}
-	if d.Approvals, err = h.d.Store.Approvals(ctx, inv.ID); err != nil {
-		return err
-	}
-	if d.Approvals == nil {
-		d.Approvals = []records.Approval{}
-	}
-	if d.Units, err = DocumentUnits(ctx, h.d.Store, inv.DocumentSHA256); err != nil {
+	d, err := h.ops.InvoiceDetail(ctx, inv)
+	if err != nil {
 		return err
 	}
 	if err := h.logRead(r, p, audit.ActionInvoiceRead, "invoice", strconv.FormatInt(inv.ID, 10),
 		map[string]any{"document": inv.DocumentSHA256}, nil); err != nil {
 		return err
 	}
-	WriteJSON(w, r, d, contentETag(d))
+	WriteJSON(w, r, d, InvoiceETag(d))
 	return nil
 }

@@ -229,7 +229,7 @@ func newWorld(t *testing.T) *world {
 
 	w.cmds = &recordingCommands{}
 	w.routes = Routes(Deps{
-		Store: st, Blobs: blobs, Commands: w.cmds,
+		Store: st, Blobs: blobs, Commands: w.cmds, Numbers: format,
 		Timeline: func(_ context.Context, kind, id, actor string) (audit.Report, error) {
 			return audit.Report{Subject: audit.Subject{Kind: kind, ID: id}, GeneratedBy: actor}, nil
 		},
