@@ -46,9 +46,12 @@ type RoutingStore interface {
 // Routing holds the activities that read a document's fields, route it and
 // file it.
 type Routing struct {
-	Store   RoutingStore
-	Blobs   blob.Store
-	Rules   *routing.Rules
+	Store RoutingStore
+	Blobs blob.Store
+	Rules *routing.Rules
+	// Source, when set, gives the rules in force instead of Rules (the
+	// versions administrators save; see StoredRules).
+	Source  RuleSource
 	Numbers records.FileNumberFormat
 	// TaskPolicy is the deadlines of the tasks routing starts.
 	TaskPolicy workflows.TaskPolicy
@@ -135,7 +138,11 @@ func (a *Routing) Route(ctx context.Context, in workflows.RouteInput) (workflows
 			return workflows.RouteDecision{}, err
 		}
 	}
-	return toWorkflowDecision(a.Rules.Route(doc)), nil
+	rules, err := a.rules(ctx)
+	if err != nil {
+		return workflows.RouteDecision{}, fmt.Errorf("route: %w", err)
+	}
+	return toWorkflowDecision(rules.Route(doc)), nil
 }
 
 func toWorkflowDecision(d routing.Decision) workflows.RouteDecision {

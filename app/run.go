@@ -22,6 +22,7 @@ import (
 	"github.com/aktenfluss/aktenfluss/internal/pageimage"
 	"github.com/aktenfluss/aktenfluss/internal/records"
 	"github.com/aktenfluss/aktenfluss/internal/routing"
+	"github.com/aktenfluss/aktenfluss/internal/store"
 	"github.com/aktenfluss/aktenfluss/internal/web"
 	"github.com/aktenfluss/aktenfluss/workflows"
 )
@@ -65,7 +66,9 @@ func Run(ctx context.Context, d *Deps, roles []config.Role, opts RunOptions) err
 }
 
 // RoutingActivities builds the extraction and routing activities from the
-// routing rules as read by readWorkerFiles and the file-number layout.
+// routing rules as read by readWorkerFiles and the file-number layout;
+// the newest version saved in the store, when there is one, is used
+// instead of the file.
 func (d *Deps) RoutingActivities(raw []byte) (*activities.Routing, error) {
 	rules, err := routing.Parse(raw)
 	if err != nil {
@@ -75,7 +78,13 @@ func (d *Deps) RoutingActivities(raw []byte) (*activities.Routing, error) {
 	if err != nil {
 		return nil, fmt.Errorf("config records.file_number_layout: %w", err)
 	}
-	return &activities.Routing{Store: d.Store, Blobs: d.Blobs, Rules: rules, Numbers: numbers,
+	// The versions administrators save in the browser take over from the
+	// file at the next document, without a restart.
+	src := &activities.StoredRules{File: rules}
+	if rr, ok := store.RoutingRulesOf(d.Store); ok {
+		src.Store = rr
+	}
+	return &activities.Routing{Store: d.Store, Blobs: d.Blobs, Rules: rules, Source: src, Numbers: numbers,
 		TaskPolicy: workflows.TaskPolicy{RemindAfter: d.Cfg.Records.TaskRemindAfter, EscalateAfter: d.Cfg.Records.TaskEscalateAfter}}, nil
 }
 
