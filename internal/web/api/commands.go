@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/aktenfluss/aktenfluss/internal/blob"
 	"github.com/aktenfluss/aktenfluss/internal/intake"
 	"github.com/aktenfluss/aktenfluss/internal/store"
 )
@@ -37,6 +38,13 @@ type Ops struct {
 
 // NewOps returns the operations over d.
 func NewOps(d Deps) *Ops { return &Ops{d: d} }
+
+// Store is the records store the operations work on, for the pages that
+// show what the forms change.
+func (o *Ops) Store() store.Store { return o.d.Store }
+
+// Blobs is the blob store of originals and renditions.
+func (o *Ops) Blobs() blob.Store { return o.d.Blobs }
 
 // Refused is the error of a decision a workflow refused (four eyes,
 // wrong stage, not the assignee): 409 with the workflow's own words, e.g.
