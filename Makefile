@@ -15,7 +15,7 @@ WORKFLOWCHECK_VERSION := v0.6.0
 SHARED    ?= ../shared
 CORPUS    ?= .bench/scancorpus
 
-.PHONY: all build deps demo test test-short lint bench bench-intake bench-ocr bench-einvoice bench-extract bench-search bench-approval bench-audit scancorpus record-histories clean
+.PHONY: all build deps demo test test-short lint bench bench-intake bench-ocr bench-einvoice bench-extract bench-search bench-approval bench-audit bench-web scancorpus record-histories clean
 
 all: build
 
@@ -55,7 +55,7 @@ lint: $(BIN)/staticcheck $(BIN)/workflowcheck
 
 # Intake throughput, latency and memory of `aktenfluss dev` (issue 2 targets:
 # ≥ 30 documents/s, p95 < 2 s, RSS < 1 GiB on 2 cores).
-bench: bench-intake bench-ocr bench-einvoice bench-extract bench-search bench-approval bench-audit
+bench: bench-intake bench-ocr bench-einvoice bench-extract bench-search bench-approval bench-audit bench-web
 
 # 1,000 XRechnungen in approval at once in the embedded stack, decisions
 # scripted (booked, rejected, cancelled): invoices/s and peak RSS.
@@ -69,6 +69,12 @@ bench-audit: build
 
 bench-search: build
 	$(BIN)/aktenfluss bench search --backend both --docs 100000 --queries 500 $(if $(DATABASE_URL),--dsn "$(DATABASE_URL)")
+
+# Page times of the web server with login over HTTP (issue 8): a clerk's
+# inbox of 10,000 open tasks, search over 100,000 documents, the register,
+# invoices and files; fails when a page's p95 is over 300 ms.
+bench-web: build
+	$(BIN)/aktenfluss bench web --backend both --tasks 10000 --documents 100000 --requests 100 --clients 8 $(if $(DATABASE_URL),--dsn "$(DATABASE_URL)")
 
 # A burst shows the ceiling; a paced run at the target rate shows latency.
 bench-einvoice: build

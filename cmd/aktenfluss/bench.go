@@ -41,9 +41,11 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return benchApproval(ctx, args[1:], stdout, stderr)
 		case "audit":
 			return benchAudit(ctx, args[1:], stdout, stderr)
+		case "web":
+			return benchWeb(ctx, args[1:], stdout, stderr)
 		}
 	}
-	return usageError{"bench: intake, ocr, einvoice, extract, search, approval or audit?"}
+	return usageError{"bench: intake, ocr, einvoice, extract, search, approval, audit or web?"}
 }
 
 // benchIntake starts `aktenfluss dev` as a child process on a fresh data
