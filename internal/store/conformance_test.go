@@ -75,6 +75,7 @@ var conformance = []struct {
 	{"document-meta/upsert", testDocumentMeta},
 	{"triage/add-idempotent-decide", testTriage},
 	{"tasks/upsert-version-filters", testTasks},
+	{"listings/count-and-narrow-by-units", testListingsCountAndUnits},
 	{"organisation/replace-absences", testOrganisation},
 	{"routing-rules/versions-and-conflicts", testRoutingRules},
 	{"search/sqlite-and-postgres", testSearch},

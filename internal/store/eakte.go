@@ -37,8 +37,10 @@ type EAkte interface {
 	// File returns a file by id, FileByNumber by its number; ErrNotFound.
 	File(ctx context.Context, id int64) (records.File, error)
 	FileByNumber(ctx context.Context, number string) (records.File, error)
-	// Files lists files by number.
+	// Files lists files by number; CountFiles counts the matches of f
+	// (Limit and Offset are ignored).
 	Files(ctx context.Context, f FileFilter) ([]records.File, error)
+	CountFiles(ctx context.Context, f FileFilter) (int, error)
 	// CloseFile closes a file (zdA) at `at`. Closing a closed file returns
 	// ErrFileClosed (wrapped).
 	CloseFile(ctx context.Context, number string, at time.Time, by string) (records.File, error)
@@ -67,7 +69,9 @@ type EAkte interface {
 	// WorkflowID: the open item is returned with created=false.
 	AddTriage(ctx context.Context, t records.TriageItem) (stored records.TriageItem, created bool, err error)
 	// TriageItems lists items oldest first; only open ones unless all.
+	// CountTriage counts them.
 	TriageItems(ctx context.Context, all bool, limit, offset int) ([]records.TriageItem, error)
+	CountTriage(ctx context.Context, all bool) (int, error)
 	// TriageItem returns an item by id, TriageByWorkflow by workflow id.
 	TriageItem(ctx context.Context, id int64) (records.TriageItem, error)
 	TriageByWorkflow(ctx context.Context, workflowID string) (records.TriageItem, error)
@@ -79,9 +83,13 @@ type EAkte interface {
 	// lower than the stored one is ignored (returns applied=false), and so
 	// is a repeat with the same Version (a retried activity).
 	PutTask(ctx context.Context, t records.Task) (applied bool, err error)
-	// Task returns a task by its workflow id; Tasks lists them.
+	// Task returns a task by its workflow id; Tasks lists them oldest
+	// first; CountTasks counts the matches of f (Limit and Offset are
+	// ignored), so that a listing's page and total come from the database
+	// and not from reading every row.
 	Task(ctx context.Context, id string) (records.Task, error)
 	Tasks(ctx context.Context, f TaskFilter) ([]records.Task, error)
+	CountTasks(ctx context.Context, f TaskFilter) (int, error)
 
 	// IndexDocument adds or replaces a document in the full-text index.
 	IndexDocument(ctx context.Context, d records.SearchDoc) error
@@ -97,9 +105,13 @@ type EAkte interface {
 type FileFilter struct {
 	PlanCode string // this code and everything below it
 	Unit     string
-	Status   records.FileStatus
-	Limit    int
-	Offset   int
+	// Units, when not empty, keeps the files of any of these units: what
+	// a caller whose grant is the own units may read. Files of no unit
+	// are not among them.
+	Units  []string
+	Status records.FileStatus
+	Limit  int
+	Offset int
 }
 
 // TaskFilter narrows Tasks. Zero fields do not filter.

@@ -126,11 +126,11 @@ func (s *sqlStore) FileByNumber(ctx context.Context, number string) (records.Fil
 	return f, nil
 }
 
-func (s *sqlStore) Files(ctx context.Context, ff FileFilter) ([]records.File, error) {
+func (ff FileFilter) where() (*where, error) {
 	var w where
 	if ff.PlanCode != "" {
 		if err := records.ValidatePlanCode(ff.PlanCode); err != nil {
-			return nil, fmt.Errorf("list files: %w: %w", ErrInvalid, err)
+			return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
 		}
 		// Codes are digits and dots, so LIKE needs no escaping.
 		w.add("(plan_code = $? OR plan_code LIKE $?)", ff.PlanCode, ff.PlanCode+".%")
@@ -138,8 +138,31 @@ func (s *sqlStore) Files(ctx context.Context, ff FileFilter) ([]records.File, er
 	if ff.Unit != "" {
 		w.add("unit = $?", ff.Unit)
 	}
+	if len(ff.Units) > 0 {
+		w.in("unit", ff.Units)
+	}
 	if ff.Status != "" {
 		w.add("status = $?", string(ff.Status))
+	}
+	return &w, nil
+}
+
+func (s *sqlStore) CountFiles(ctx context.Context, ff FileFilter) (int, error) {
+	w, err := ff.where()
+	if err != nil {
+		return 0, fmt.Errorf("count files: %w", err)
+	}
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM files`+w.clause(), w.args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count files: %w", err)
+	}
+	return n, nil
+}
+
+func (s *sqlStore) Files(ctx context.Context, ff FileFilter) ([]records.File, error) {
+	w, err := ff.where()
+	if err != nil {
+		return nil, fmt.Errorf("list files: %w", err)
 	}
 	limit, offset := page(ff.Limit, ff.Offset)
 	q := `SELECT ` + fileColumns + ` FROM files` + w.clause() + ` ORDER BY number, id` + w.page(limit, offset)

@@ -16,8 +16,12 @@ type InvoiceFilter struct {
 	Status         records.InvoiceStatus
 	DuplicatesOnly bool   // only invoices flagged as likely duplicates
 	BuyerReference string // Leitweg-ID
-	Limit          int    // 0 means DefaultLimit; capped at MaxLimit
-	Offset         int
+	// Units, when not empty, keeps the invoices whose document belongs to
+	// any of these units — routed to one (document meta) or filed in a
+	// file of one — as api.DocumentUnits decides access to an invoice.
+	Units  []string
+	Limit  int // 0 means DefaultLimit; capped at MaxLimit
+	Offset int
 }
 
 const invoiceColumns = `id, document_sha256, xml_sha256, report_sha256, view_sha256, workflow_id,
@@ -169,33 +173,50 @@ func (s *sqlStore) InvoiceByDocument(ctx context.Context, documentSHA256 string)
 	return inv, nil
 }
 
-func (s *sqlStore) Invoices(ctx context.Context, f InvoiceFilter) ([]records.Invoice, error) {
-	var where []string
-	var args []any
-	arg := func(v any) string {
-		args = append(args, v)
-		return fmt.Sprintf("$%d", len(args))
-	}
+func (f InvoiceFilter) where() *where {
+	var w where
 	if f.Status != "" {
-		where = append(where, "status = "+arg(string(f.Status)))
+		w.add("status = $?", string(f.Status))
 	}
 	if f.DuplicatesOnly {
-		where = append(where, "duplicate_of IS NOT NULL")
+		w.add("duplicate_of IS NOT NULL")
 	}
 	if f.BuyerReference != "" {
-		where = append(where, "buyer_reference = "+arg(f.BuyerReference))
+		w.add("buyer_reference = $?", f.BuyerReference)
 	}
-	q := `SELECT ` + invoiceColumns + ` FROM invoices`
-	if len(where) > 0 {
-		q += ` WHERE ` + strings.Join(where, " AND ")
+	if len(f.Units) > 0 {
+		ph := strings.TrimSuffix(strings.Repeat("$?, ", len(f.Units)), ", ")
+		args := make([]any, 0, 2*len(f.Units))
+		for range 2 {
+			for _, u := range f.Units {
+				args = append(args, u)
+			}
+		}
+		w.add(`(EXISTS (SELECT 1 FROM document_meta m WHERE m.document_sha256 = invoices.document_sha256 AND m.unit IN (`+ph+`))
+			OR EXISTS (SELECT 1 FROM filings fl JOIN files fi ON fi.id = fl.file_id
+				WHERE fl.document_sha256 = invoices.document_sha256 AND fi.unit IN (`+ph+`)))`, args...)
 	}
+	return &w
+}
+
+func (s *sqlStore) Invoices(ctx context.Context, f InvoiceFilter) ([]records.Invoice, error) {
+	w := f.where()
 	limit, offset := page(f.Limit, f.Offset)
-	q += ` ORDER BY id LIMIT ` + arg(limit) + ` OFFSET ` + arg(offset)
-	out, err := queryAll(ctx, s.db, scanInvoice, q, args...)
+	q := `SELECT ` + invoiceColumns + ` FROM invoices` + w.clause() + ` ORDER BY id` + w.page(limit, offset)
+	out, err := queryAll(ctx, s.db, scanInvoice, q, w.args...)
 	if err != nil {
 		return nil, fmt.Errorf("invoices: %w", err)
 	}
 	return out, nil
+}
+
+func (s *sqlStore) CountInvoices(ctx context.Context, f InvoiceFilter) (int, error) {
+	w := f.where()
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM invoices`+w.clause(), w.args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count invoices: %w", err)
+	}
+	return n, nil
 }
 
 // SetInvoiceStatus moves an invoice to a status. Only the transitions of

@@ -95,8 +95,10 @@ type Store interface {
 	Invoice(ctx context.Context, id int64) (records.Invoice, error)
 	// InvoiceByDocument returns the invoice record of a document, or ErrNotFound.
 	InvoiceByDocument(ctx context.Context, documentSHA256 string) (records.Invoice, error)
-	// Invoices lists invoice records in id order.
+	// Invoices lists invoice records in id order; CountInvoices counts the
+	// matches of f (Limit and Offset are ignored).
 	Invoices(ctx context.Context, f InvoiceFilter) ([]records.Invoice, error)
+	CountInvoices(ctx context.Context, f InvoiceFilter) (int, error)
 	// SetInvoiceStatus moves an invoice on (rejected → returned).
 	SetInvoiceStatus(ctx context.Context, id int64, status records.InvoiceStatus) error
 

@@ -174,6 +174,18 @@ func (s *sqlStore) TriageItems(ctx context.Context, all bool, limit, offset int)
 	return out, nil
 }
 
+func (s *sqlStore) CountTriage(ctx context.Context, all bool) (int, error) {
+	var w where
+	if !all {
+		w.add("status = $?", string(records.TriageOpen))
+	}
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM triage_items`+w.clause(), w.args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count triage: %w", err)
+	}
+	return n, nil
+}
+
 func (s *sqlStore) TriageItem(ctx context.Context, id int64) (records.TriageItem, error) {
 	t, err := scanTriage(s.db.QueryRowContext(ctx, `SELECT `+triageColumns+` FROM triage_items WHERE id = $1`, id))
 	if err != nil {
@@ -289,8 +301,7 @@ func (s *sqlStore) Task(ctx context.Context, id string) (records.Task, error) {
 	return t, nil
 }
 
-// Tasks lists oldest first (by creation, then id).
-func (s *sqlStore) Tasks(ctx context.Context, f TaskFilter) ([]records.Task, error) {
+func (f TaskFilter) where() *where {
 	var w where
 	if len(f.Units) > 0 {
 		w.in("unit", f.Units)
@@ -305,10 +316,25 @@ func (s *sqlStore) Tasks(ctx context.Context, f TaskFilter) ([]records.Task, err
 		}
 		w.in("status", st)
 	}
+	return &w
+}
+
+// Tasks lists oldest first (by creation, then id).
+func (s *sqlStore) Tasks(ctx context.Context, f TaskFilter) ([]records.Task, error) {
+	w := f.where()
 	limit, offset := page(f.Limit, f.Offset)
 	out, err := queryAll(ctx, s.db, scanTask, `SELECT `+taskColumns+` FROM tasks`+w.clause()+` ORDER BY created_at, id`+w.page(limit, offset), w.args...)
 	if err != nil {
 		return nil, fmt.Errorf("list tasks: %w", err)
 	}
 	return out, nil
+}
+
+func (s *sqlStore) CountTasks(ctx context.Context, f TaskFilter) (int, error) {
+	w := f.where()
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM tasks`+w.clause(), w.args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count tasks: %w", err)
+	}
+	return n, nil
 }
