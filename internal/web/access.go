@@ -92,6 +92,15 @@ func (s *Server) guard(p page) http.Handler {
 			}
 		}
 		if d := auth.Decide(who, p.action, auth.Resource{Units: units}); !d.Allowed {
+			// The start page is the register; whoever may not read it
+			// starts at the first page of the navigation they may see
+			// (a clerk's or approver's inbox).
+			if p.pattern == "GET /{$}" {
+				if to := landing(who); to != "" {
+					http.Redirect(w, r, to, http.StatusSeeOther)
+					return
+				}
+			}
 			s.forbidden(w, r, d.Reason)
 			return
 		}
@@ -106,6 +115,17 @@ func (s *Server) guard(p page) http.Handler {
 		}
 		p.serve(w, r)
 	})
+}
+
+// landing is the first page of the main navigation p may see, other than
+// the register and the metrics; "" when there is none.
+func landing(p auth.Principal) string {
+	for _, e := range navEntries {
+		if e.action != "" && e.href != "/" && auth.Decide(p, e.action, auth.Resource{}).Allowed {
+			return e.href
+		}
+	}
+	return ""
 }
 
 // auditsItself reports whether p's handler writes every person's read to

@@ -34,6 +34,9 @@ var templates = template.Must(template.New("").Funcs(template.FuncMap{
 		return t.In(records.RegisterLocation).Format("02.01.2006 15:04:05")
 	},
 	"statusDE": statusDE,
+	"inc":      func(n int) int { return n + 1 },
+	"fileHref": fileHref,
+	"dec":      func(n int) int { return n - 1 },
 	"sourceDE": sourceDE,
 	"kindDE":   kindDE,
 }).ParseFS(templateFS, "templates/*.html"))
