@@ -36,7 +36,9 @@ func (s *Server) workPages() []page {
 		{"POST /tasks/{id}/{act}", auth.ActTaskAct, s.taskUnits, s.taskAct},
 		{"GET /invoices", auth.ActInvoiceRead, nil, s.invoicesPage},
 		{"GET /invoices/{id}", auth.ActInvoiceRead, s.invoiceUnits, s.invoicePage},
-		{"POST /invoices/{id}/order", auth.ActInvoiceDecide, s.invoiceUnits, s.invoiceDecide},
+		// The order form is open to whoever may certify: api.Ops checks the
+		// Anordnung itself and the page explains a refusal.
+		{"POST /invoices/{id}/order", auth.ActInvoiceCertify, s.invoiceUnits, s.invoiceDecide},
 		{"POST /invoices/{id}/{act}", auth.ActInvoiceCertify, s.invoiceUnits, s.invoiceDecide},
 		{"GET /triage", auth.ActTriageRead, nil, s.triagePage},
 		{"POST /triage/{id}", auth.ActTriageDecide, nil, s.triageDecide},

@@ -419,6 +419,14 @@ func (o *Ops) DecideInvoice(ctx context.Context, p auth.Principal, inv records.I
 	case !order && update == workflows.UpdateApprove && in.Stage == approval.StagePaymentOrder:
 		return st, Errorf(http.StatusBadRequest, "order_route", "Die Anordnung wird über „Zahlung anordnen“ erteilt.")
 	}
+	// The API's order route checks invoice.decide before it gets here;
+	// the page's form reaches here with invoice.certify, so that a clerk
+	// who tries to order is told why not on the invoice's own page.
+	if order {
+		if d := auth.Decide(p, auth.ActInvoiceDecide, auth.Resource{Units: detail.Units}); !d.Allowed {
+			return st, Errorf(http.StatusForbidden, "forbidden", "%s", d.Reason)
+		}
+	}
 	wf := workflows.InvoiceApprovalID(inv.ID)
 	if update == workflows.UpdateReject {
 		if strings.TrimSpace(in.Reason) == "" {
