@@ -35,36 +35,28 @@ func (h *handlers) invoiceRoutes() []Route {
 }
 
 func (h *handlers) invoices(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	if _, _, err := PageOf(r); err != nil {
+	limit, offset, err := PageOf(r)
+	if err != nil {
 		return err
 	}
 	q := r.URL.Query()
 	f := store.InvoiceFilter{Status: records.InvoiceStatus(q.Get("status")), BuyerReference: q.Get("leitweg_id"),
 		DuplicatesOnly: q.Get("duplicates") == "true" || q.Get("duplicates") == "1"}
-	all, err := ScanAll(func(limit, offset int) ([]records.Invoice, error) {
+	// The store narrows to the invoices whose document is routed to or
+	// filed in one of the caller's units, as DocumentUnits decides for one.
+	if all, units := p.Reach(auth.ActInvoiceRead); !all {
+		if len(units) == 0 {
+			WriteList(w, r, List[records.Invoice]{Limit: limit, Offset: offset})
+			return nil
+		}
+		f.Units = units
+	}
+	l, err := storePage(limit, offset, func(limit, offset int) ([]records.Invoice, error) {
 		f.Limit, f.Offset = limit, offset
 		return h.d.Store.Invoices(r.Context(), f)
-	})
+	}, func() (int, error) { return h.d.Store.CountInvoices(r.Context(), f) })
 	if err != nil {
 		return badInput(err)
-	}
-	var mine []records.Invoice
-	everywhere := allUnits(p, auth.ActInvoiceRead)
-	for _, inv := range all {
-		if !everywhere {
-			units, err := DocumentUnits(r.Context(), h.d.Store, inv.DocumentSHA256)
-			if err != nil {
-				return err
-			}
-			if !may(p, auth.ActInvoiceRead, units) {
-				continue
-			}
-		}
-		mine = append(mine, inv)
-	}
-	l, err := pageList(r, mine)
-	if err != nil {
-		return err
 	}
 	WriteList(w, r, l)
 	return nil
