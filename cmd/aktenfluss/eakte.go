@@ -21,6 +21,7 @@ import (
 	"github.com/aktenfluss/aktenfluss/internal/config"
 	"github.com/aktenfluss/aktenfluss/internal/records"
 	"github.com/aktenfluss/aktenfluss/internal/store"
+	"github.com/aktenfluss/aktenfluss/internal/web/api"
 )
 
 // openStore reads the client configuration and opens the records store.
@@ -92,12 +93,12 @@ func cmdFilePlan(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		if err := s.ReplaceFilePlan(ctx, plan); err != nil {
 			return err
 		}
-		details := filePlanChanges(before, plan)
+		details := api.FilePlanChanges(before, plan)
 		details["nodes"] = len(plan.Nodes)
 		details["sha256"] = sha256Hex(raw)
 		details["source"] = filepath.Base(name)
 		details["format"] = f
-		if err := recordEvent(ctx, s, cliActor(*as), "fileplan.imported", "fileplan", "plan", details, nil); err != nil {
+		if err := recordEvent(ctx, s, cliActor(*as), api.ActionFilePlanImported, "fileplan", "plan", details, nil); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "Aktenplan importiert: %d Positionen\n", len(plan.Nodes))
@@ -407,9 +408,9 @@ func cmdUnits(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err := s.ReplaceOrganisation(ctx, org); err != nil {
 			return err
 		}
-		details := organisationChanges(before, org)
+		details := api.OrganisationChanges(before, org)
 		details["sha256"] = sha256Hex(raw)
-		if err := recordEvent(ctx, s, cliActor(*as), "organisation.imported", "organisation", "units", details, nil); err != nil {
+		if err := recordEvent(ctx, s, cliActor(*as), api.ActionOrganisationImported, "organisation", "units", details, nil); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "Organisation importiert: %d Einheiten, %d Vertretungen, %d Abwesenheiten\n", len(org.Units), len(org.Deputies), len(org.Absences))
@@ -434,8 +435,8 @@ func cmdUnits(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 		// The reason may be health data (Krankheit): personal, erasable.
-		if err := recordEvent(ctx, s, cliActor(*as), "unit.absence.added", "user", a.User,
-			map[string]any{"absence_id": a.ID, "from": a.From, "until": a.Until}, absenceReason(a)); err != nil {
+		if err := recordEvent(ctx, s, cliActor(*as), api.ActionAbsenceAdded, "user", a.User,
+			map[string]any{"absence_id": a.ID, "from": a.From, "until": a.Until}, api.AbsenceReason(a)); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "Abwesenheit %d: %s vom %s bis %s\n", a.ID, a.User, a.From, a.Until)
@@ -460,7 +461,7 @@ func cmdUnits(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err := s.RemoveAbsence(ctx, id); err != nil {
 			return err
 		}
-		if err := recordEvent(ctx, s, cliActor(*as), "unit.absence.removed", "user", a.User,
+		if err := recordEvent(ctx, s, cliActor(*as), api.ActionAbsenceRemoved, "user", a.User,
 			map[string]any{"absence_id": a.ID, "from": a.From, "until": a.Until}, nil); err != nil {
 			return err
 		}
@@ -480,25 +481,8 @@ func parseOrganisation(raw []byte) (records.Organisation, error) {
 	if err := dec.Decode(&org); err != nil {
 		return org, fmt.Errorf("yaml: %w", err)
 	}
-	seen := map[string]bool{}
-	for _, u := range org.Units {
-		if err := u.Validate(); err != nil {
-			return org, err
-		}
-		if seen[u.Code] {
-			return org, fmt.Errorf("unit %s appears twice", u.Code)
-		}
-		seen[u.Code] = true
-	}
-	for _, u := range org.Units {
-		if u.Parent != "" && !seen[u.Parent] {
-			return org, fmt.Errorf("unit %s: parent %s is not defined", u.Code, u.Parent)
-		}
-	}
-	for _, a := range org.Absences {
-		if err := a.Validate(); err != nil {
-			return org, err
-		}
+	if err := api.CheckOrganisation(org); err != nil {
+		return org, err
 	}
 	return org, nil
 }
@@ -602,150 +586,6 @@ func cmdSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 func sha256Hex(b []byte) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
-}
-
-// filePlanChanges is what an import changed in the plan, for the audit
-// trail: the codes added, removed and changed (title, retention or
-// responsible unit).
-func filePlanChanges(before, after records.FilePlan) map[string]any {
-	old := map[string]records.PlanNode{}
-	for _, n := range before.Nodes {
-		old[n.Code] = n
-	}
-	added, removed, changed := []string{}, []string{}, []string{}
-	seen := map[string]bool{}
-	for _, n := range after.Nodes {
-		seen[n.Code] = true
-		o, ok := old[n.Code]
-		switch {
-		case !ok:
-			added = append(added, n.Code)
-		case o.Title != n.Title || o.RetentionYears != n.RetentionYears || o.Unit != n.Unit:
-			changed = append(changed, n.Code)
-		}
-	}
-	for _, n := range before.Nodes {
-		if !seen[n.Code] {
-			removed = append(removed, n.Code)
-		}
-	}
-	return map[string]any{"added": added, "removed": removed, "changed": changed}
-}
-
-// unitChange is what an organisation import changed in one unit: who leads
-// it and who belongs to it decide who sees and works its documents.
-type unitChange struct {
-	Added          bool     `json:"added,omitempty"`
-	Removed        bool     `json:"removed,omitempty"`
-	Lead           *fromTo  `json:"lead,omitempty"`
-	MembersAdded   []string `json:"members_added,omitempty"`
-	MembersRemoved []string `json:"members_removed,omitempty"`
-	Parent         *fromTo  `json:"parent,omitempty"`
-	LeitwegID      *fromTo  `json:"leitweg_id,omitempty"`
-}
-
-type fromTo struct {
-	From string `json:"from"`
-	To   string `json:"to"`
-}
-
-type fromToList struct {
-	From []string `json:"from"`
-	To   []string `json:"to"`
-}
-
-func changedTo(from, to string) *fromTo {
-	if from == to {
-		return nil
-	}
-	return &fromTo{from, to}
-}
-
-// organisationChanges is what an import changed in the organisation, for
-// the audit trail: per unit the lead, the members (the lead counts as a
-// member), the parent and the Leitweg-ID; per user the deputies in order
-// of rank; and the number of absences. Unchanged units and users are left
-// out, so the event stays small.
-func organisationChanges(before, after records.Organisation) map[string]any {
-	units := map[string]unitChange{}
-	old := map[string]records.Unit{}
-	for _, u := range before.Units {
-		old[u.Code] = u
-	}
-	members := func(u records.Unit) []string {
-		m := slices.Clone(u.Members)
-		if u.Lead != "" {
-			m = append(m, u.Lead)
-		}
-		slices.Sort(m)
-		return slices.Compact(m)
-	}
-	minus := func(a, b []string) []string {
-		var out []string
-		for _, x := range a {
-			if !slices.Contains(b, x) {
-				out = append(out, x)
-			}
-		}
-		return out
-	}
-	seen := map[string]bool{}
-	for _, u := range after.Units {
-		seen[u.Code] = true
-		o, ok := old[u.Code]
-		mNew, mOld := members(u), members(o)
-		c := unitChange{
-			Added: !ok, Lead: changedTo(o.Lead, u.Lead), Parent: changedTo(o.Parent, u.Parent), LeitwegID: changedTo(o.Mailbox, u.Mailbox),
-			MembersAdded: minus(mNew, mOld), MembersRemoved: minus(mOld, mNew),
-		}
-		if c.Added || c.Lead != nil || c.Parent != nil || c.LeitwegID != nil || c.MembersAdded != nil || c.MembersRemoved != nil {
-			units[u.Code] = c
-		}
-	}
-	for _, o := range before.Units {
-		if !seen[o.Code] {
-			units[o.Code] = unitChange{Removed: true, Lead: changedTo(o.Lead, ""), MembersRemoved: members(o)}
-		}
-	}
-	deputies := map[string]fromToList{}
-	byUser := func(ds []records.Deputy) map[string][]string {
-		ds = slices.Clone(ds)
-		slices.SortStableFunc(ds, func(a, b records.Deputy) int { return a.Rank - b.Rank })
-		m := map[string][]string{}
-		for _, d := range ds {
-			m[d.User] = append(m[d.User], d.Deputy)
-		}
-		return m
-	}
-	dOld, dNew := byUser(before.Deputies), byUser(after.Deputies)
-	for user, to := range dNew {
-		if from := dOld[user]; !slices.Equal(from, to) {
-			deputies[user] = fromToList{nonNil(from), to}
-		}
-	}
-	for user, from := range dOld {
-		if _, ok := dNew[user]; !ok {
-			deputies[user] = fromToList{from, []string{}}
-		}
-	}
-	return map[string]any{
-		"units": len(after.Units), "unit_changes": units, "deputy_changes": deputies,
-		"absences": fromToCount{len(before.Absences), len(after.Absences)},
-	}
-}
-
-type fromToCount struct {
-	From int `json:"from"`
-	To   int `json:"to"`
-}
-
-// absenceReason is the personal data of an absence: its reason may be
-// health data.
-func absenceReason(a records.Absence) any {
-	if a.Reason == "" {
-		return nil
-	}
-	return map[string]string{"reason": a.Reason}
 }
 
 // searchEventData splits a search for the audit trail: the number of hits,

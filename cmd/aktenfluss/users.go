@@ -12,6 +12,7 @@ import (
 
 	"github.com/aktenfluss/aktenfluss/internal/auth"
 	"github.com/aktenfluss/aktenfluss/internal/store"
+	"github.com/aktenfluss/aktenfluss/internal/web/api"
 )
 
 // cmdUsers manages local accounts: every change of who may log in and
@@ -55,7 +56,7 @@ func cmdUsers(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		if strings.TrimSpace(*name) == "" {
 			return usageError{"users add: --name fehlt"}
 		}
-		if err := validLogin(login); err != nil {
+		if err := api.CheckLogin(login); err != nil {
 			return usageError{"users add: " + err.Error()}
 		}
 	case "passwd":
@@ -93,7 +94,7 @@ func cmdUsers(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		if err != nil {
 			return err
 		}
-		if err := recordEvent(ctx, s, actor, "user.created", "user", u.Login, map[string]any{
+		if err := recordEvent(ctx, s, actor, api.ActionUserCreated, "user", u.Login, map[string]any{
 			"roles_before": []string{}, "roles_after": u.Roles, "password_set": hash != "",
 		}, nil); err != nil {
 			return err
@@ -141,7 +142,7 @@ func cmdUsers(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		if err != nil {
 			return err
 		}
-		if err := recordEvent(ctx, s, actor, "user.password-set", "user", login, map[string]any{"sessions_ended": n}, nil); err != nil {
+		if err := recordEvent(ctx, s, actor, api.ActionUserPasswordSet, "user", login, map[string]any{"sessions_ended": n}, nil); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "Passwort von %s gesetzt; %d Sitzung(en) beendet\n", login, n)
@@ -156,7 +157,7 @@ func cmdUsers(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 			return notFoundAsUser(login, err)
 		}
 		after := auth.RoleStrings(roles)
-		if err := recordEvent(ctx, s, actor, "user.roles-changed", "user", login, map[string]any{
+		if err := recordEvent(ctx, s, actor, api.ActionUserRolesChanged, "user", login, map[string]any{
 			"roles_before": before.Roles, "roles_after": after,
 		}, nil); err != nil {
 			return err
@@ -181,27 +182,13 @@ func cmdUsers(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 			return err
 		}
 		// PutUser ended the sessions in its transaction.
-		if err := recordEvent(ctx, s, actor, "user.disabled", "user", login, map[string]any{
+		if err := recordEvent(ctx, s, actor, api.ActionUserDisabled, "user", login, map[string]any{
 			"roles_before": u.Roles, "roles_after": u.Roles,
 		}, nil); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "Benutzer %s gesperrt; Sitzungen beendet\n", login)
 		return nil
-	}
-	return nil
-}
-
-// validLogin keeps login names to what units, tasks and the audit trail
-// can show unambiguously: lower-case letters, digits, '.', '_', '-', '@'.
-func validLogin(login string) error {
-	if login == "" || len(login) > 64 {
-		return errors.New("der Login hat 1 bis 64 Zeichen")
-	}
-	for _, r := range login {
-		if (r < 'a' || r > 'z') && (r < '0' || r > '9') && !strings.ContainsRune("._-@", r) {
-			return fmt.Errorf("der Login %q enthält %q; erlaubt sind a–z, 0–9 und . _ - @", login, r)
-		}
 	}
 	return nil
 }
