@@ -73,10 +73,11 @@ func TestWebWalkThrough(t *testing.T) {
 		b.Do(t, chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)), chromedp.WaitVisible(chromedp.CSS("#login")))
 	}
 	// submit clicks the button of the form posting to action and waits
-	// for the page it leads to.
+	// until the page it leads to shows its message.
 	submit := func(action string) {
 		t.Helper()
-		b.Do(t, chromedp.Click(chromedp.CSS(`form[action="`+action+`"] button[type="submit"]`)), chromedp.WaitReady(chromedp.CSS("main")))
+		b.Eval(`document.querySelectorAll('.flash').forEach(e => e.remove()) || ""`)
+		b.Do(t, chromedp.Click(chromedp.CSS(`form[action="`+action+`"] button[type="submit"]`)), chromedp.WaitVisible(chromedp.CSS(".flash")))
 	}
 	flash := func() string {
 		t.Helper()
@@ -106,8 +107,8 @@ func TestWebWalkThrough(t *testing.T) {
 	check("mailroom-upload")
 	b.Do(t, chromedp.SetUploadFiles(`main input[type="file"]`, []string{scan}),
 		chromedp.Click(chromedp.CSS(`main form[enctype="multipart/form-data"] button[type="submit"]`)),
-		chromedp.WaitReady(chromedp.CSS("main")))
-	if body := b.Text("main"); !strings.Contains(body, "beschwerde.pdf") {
+		chromedp.WaitVisible(chromedp.CSS(`#stapel tr[data-sha256="`+sha+`"]`)))
+	if body := b.Text("#stapel"); !strings.Contains(body, "beschwerde.pdf") {
 		t.Fatalf("batch page does not list the upload: %s", body)
 	}
 	task := waitTask(t, st, workflows.ClerkTaskIDPrefix+sha)

@@ -36,6 +36,7 @@ var templates = template.Must(template.New("").Funcs(template.FuncMap{
 	"statusDE": statusDE,
 	"inc":      func(n int) int { return n + 1 },
 	"fileHref": fileHref,
+	"docType":  docTypeDE,
 	"dec":      func(n int) int { return n - 1 },
 	"sourceDE": sourceDE,
 	"kindDE":   kindDE,

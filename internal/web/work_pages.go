@@ -121,6 +121,23 @@ type taskRow struct {
 	StatusDE string
 }
 
+// docTypeDE names extraction's document types (records.DocumentMeta.Type).
+func docTypeDE(t string) string {
+	switch t {
+	case "invoice":
+		return "Rechnung"
+	case "letter":
+		return "Brief"
+	case "reminder":
+		return "Mahnung"
+	case "notice":
+		return "Bescheid"
+	case "other", "":
+		return "sonstiges"
+	}
+	return t
+}
+
 var taskStatusDE = map[records.TaskStatus]string{
 	records.TaskOpen: "offen", records.TaskClaimed: "in Bearbeitung", records.TaskFollowUp: "auf Wiedervorlage",
 	records.TaskDone: "erledigt", records.TaskForwarded: "weitergeleitet",
