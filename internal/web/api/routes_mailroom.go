@@ -273,9 +273,11 @@ func (o *Ops) Upload(ctx context.Context, p auth.Principal, via string, b Upload
 	}
 	res := UploadResult{Items: make([]UploadItem, 0, len(b.Files))}
 	transient := false
+	// The documents of a batch arrived together: one receipt time.
+	received := time.Now()
 	for _, fh := range b.Files {
 		it := UploadItem{Name: fh.Filename}
-		env, err := o.publish(ctx, fh, b)
+		env, err := o.publish(ctx, fh, b, received)
 		if err != nil {
 			it.Error = uploadRefusal(err)
 			if it.Error.Status == http.StatusServiceUnavailable {
@@ -286,8 +288,8 @@ func (o *Ops) Upload(ctx context.Context, p auth.Principal, via string, b Upload
 			res.Refused++
 			continue
 		}
-		received := env.ReceivedAt
-		it.SHA256, it.Size, it.MediaType, it.ReceivedAt = env.SHA256, env.Size, env.MediaType, &received
+		at := env.ReceivedAt
+		it.SHA256, it.Size, it.MediaType, it.ReceivedAt = env.SHA256, env.Size, env.MediaType, &at
 		ev, err := audit.NewEvent(time.Now(), p.Login, ActionDocumentUploaded, "document", env.SHA256,
 			map[string]any{"size": env.Size, "media_type": env.MediaType, "source": env.Source, "via": via,
 				"scan_protocol": b.Protocol != nil},
@@ -312,7 +314,7 @@ func (o *Ops) Upload(ctx context.Context, p auth.Principal, via string, b Upload
 	return res, nil
 }
 
-func (o *Ops) publish(ctx context.Context, fh *multipart.FileHeader, b UploadBatch) (intake.Envelope, error) {
+func (o *Ops) publish(ctx context.Context, fh *multipart.FileHeader, b UploadBatch, received time.Time) (intake.Envelope, error) {
 	if fh.Size == 0 {
 		return intake.Envelope{}, intake.ErrEmpty
 	}
@@ -322,7 +324,7 @@ func (o *Ops) publish(ctx context.Context, fh *multipart.FileHeader, b UploadBat
 	}
 	defer func() { _ = f.Close() }()
 	return o.d.Commands.Publish(ctx, intake.PublishRequest{Name: fh.Filename, Reader: f, Source: b.Source,
-		ScanProtocol: b.Protocol, ReceivedAt: time.Now()})
+		ScanProtocol: b.Protocol, ReceivedAt: received})
 }
 
 // uploadRefusal says in German why a file was not accepted: the
@@ -355,7 +357,9 @@ func (o *Ops) UploadStatus(ctx context.Context, _ auth.Principal, digests []stri
 	if len(digests) > MaxStatusDocuments {
 		return nil, Errorf(http.StatusBadRequest, "too_many_documents", "Höchstens %d Dokumente je Anfrage.", MaxStatusDocuments)
 	}
-	for i, d := range digests {
+	asked := digests
+	digests = make([]string, len(asked))
+	for i, d := range asked {
 		digests[i] = strings.ToLower(strings.TrimSpace(d))
 		if !blob.ValidDigest(digests[i]) {
 			return nil, Errorf(http.StatusBadRequest, "bad_sha256", "%q ist keine SHA-256 (64 Hexadezimalziffern).", d)

@@ -93,6 +93,7 @@ func TestUploadBatch(t *testing.T) {
 		require.Equal(t, records.SourceMailroom, req.Source)
 		require.Equal(t, &records.ScanProtocol{Operator: "Paula Post", Station: "Scan-2", Profile: "300dpi-sw", DPI: 300}, req.ScanProtocol)
 		require.False(t, req.ReceivedAt.IsZero())
+		require.Equal(t, w.cmds.args[0].(intake.PublishRequest).ReceivedAt, req.ReceivedAt, "a batch arrives at one time")
 
 		evs, err := w.st.Events(t.Context(), "document", it.SHA256)
 		require.NoError(t, err)
