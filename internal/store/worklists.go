@@ -319,11 +319,17 @@ func (f TaskFilter) where() *where {
 	return &w
 }
 
-// Tasks lists oldest first (by creation, then id).
-func (s *sqlStore) Tasks(ctx context.Context, f TaskFilter) ([]records.Task, error) {
+// listQuery is the query of Tasks: oldest first (by creation, then id),
+// the order the task indexes end in (migration 0010).
+func (f TaskFilter) listQuery() (string, []any) {
 	w := f.where()
 	limit, offset := page(f.Limit, f.Offset)
-	out, err := queryAll(ctx, s.db, scanTask, `SELECT `+taskColumns+` FROM tasks`+w.clause()+` ORDER BY created_at, id`+w.page(limit, offset), w.args...)
+	return `SELECT ` + taskColumns + ` FROM tasks` + w.clause() + ` ORDER BY created_at, id` + w.page(limit, offset), w.args
+}
+
+func (s *sqlStore) Tasks(ctx context.Context, f TaskFilter) ([]records.Task, error) {
+	q, args := f.listQuery()
+	out, err := queryAll(ctx, s.db, scanTask, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list tasks: %w", err)
 	}
