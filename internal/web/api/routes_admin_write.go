@@ -367,6 +367,19 @@ func hashPassword(pw string) (string, error) {
 	return hash, err
 }
 
+// Users lists all accounts by login, without password hashes.
+func (o *Ops) Users(ctx context.Context) ([]User, error) {
+	us, err := o.d.Store.Users(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]User, len(us))
+	for i, u := range us {
+		out[i] = apiUser(u)
+	}
+	return out, nil
+}
+
 // User returns one account.
 func (o *Ops) User(ctx context.Context, login string) (User, error) {
 	u, err := o.d.Store.User(ctx, login)
@@ -807,7 +820,8 @@ func (o *Ops) ReplaceFilePlan(ctx context.Context, p auth.Principal, nodes []rec
 	}
 	if err := o.d.Store.ReplaceFilePlan(ctx, plan); err != nil {
 		if errors.Is(err, store.ErrInvalid) {
-			return records.FilePlan{}, invalid("plan", "Aktenplan", "%s", err.Error())
+			return records.FilePlan{}, invalid("plan", "Aktenplan",
+				"Positionen, unter denen Akten angelegt sind, können nicht entfernt werden (%s).", err.Error())
 		}
 		return records.FilePlan{}, err
 	}
