@@ -18,6 +18,8 @@ var summaries = map[string]string{
 	"document.triage":              "Zur Entscheidung an die Registratur (Triage)",
 	"document.routed":              "Zugeordnet",
 	"document.filed":               "Zu den Akten genommen",
+	"document.uploaded":            "Dokument eingeliefert",
+	"quarantine.retried":           "Aus der Quarantäne erneut eingestellt",
 	"document.failed":              "Verarbeitung fehlgeschlagen",
 	"document.quarantined":         "In Quarantäne gestellt",
 	"document.read":                "Dokument angesehen",

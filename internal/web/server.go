@@ -37,6 +37,7 @@ var templates = template.Must(template.New("").Funcs(template.FuncMap{
 	"inc":      func(n int) int { return n + 1 },
 	"fileHref": fileHref,
 	"docType":  docTypeDE,
+	"reasonDE": api.QuarantineReasonLabel,
 	"dec":      func(n int) int { return n - 1 },
 	"sourceDE": sourceDE,
 	"kindDE":   kindDE,
@@ -362,12 +363,16 @@ func (s *Server) quarantinePage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, "quarantine list", err)
 		return
 	}
-	s.render(w, "quarantine.html", quarantineView{Layout: s.layout(r, "Quarantäne"), Items: items})
+	s.render(w, "quarantine.html", quarantineView{Layout: s.layout(r, "Quarantäne"), Items: items,
+		MayRetry: s.Ops != nil && s.may(r, auth.ActQuarantineRetry)})
 }
 
 type quarantineView struct {
 	Layout layoutView
 	Items  []store.QuarantineItem
+	// MayRetry: the person may put an item back into the intake, so the
+	// page offers the retry button.
+	MayRetry bool
 }
 
 func (s *Server) render(w http.ResponseWriter, name string, data any) {

@@ -372,7 +372,7 @@ func (s *Server) taskChoices(ctx context.Context, ops *api.Ops, t records.Task, 
 	if err != nil {
 		return err
 	}
-	for _, n := range plan.Tree() {
+	for _, n := range plan.Nodes {
 		if e, ok := plan.Effective(n.Code); ok && e.Unit == t.Unit {
 			v.Plan = append(v.Plan, n)
 		}
@@ -732,7 +732,7 @@ func (s *Server) triagePage(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, "file plan", err)
 			return
 		}
-		v.Plan = plan.Tree()
+		v.Plan = plan.Nodes
 	}
 	s.render(w, "triage.html", v)
 }
