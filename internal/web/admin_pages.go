@@ -359,6 +359,12 @@ type adminDeputyRow struct {
 	Deputies string
 }
 
+// adminAbsenceRow is an absence with its days written the German way.
+type adminAbsenceRow struct {
+	records.Absence
+	FromDE, UntilDE string
+}
+
 type adminUnitsView struct {
 	Layout   layoutView
 	Flash    *flash
@@ -367,7 +373,7 @@ type adminUnitsView struct {
 	ETag     string
 	Units    []adminUnitRow
 	Deputies []adminDeputyRow
-	Absences []records.Absence
+	Absences []adminAbsenceRow
 	NewUnit  adminUnitForm
 	Deputy   adminDeputyRow
 	Absence  records.Absence
@@ -410,7 +416,9 @@ func (s *Server) renderAdminUnits(w http.ResponseWriter, r *http.Request, status
 	for _, u := range users {
 		v.Deputies = append(v.Deputies, adminDeputyRow{User: u, Deputies: strings.Join(byUser[u], ", ")})
 	}
-	v.Absences = org.Absences
+	for _, a := range org.Absences {
+		v.Absences = append(v.Absences, adminAbsenceRow{Absence: a, FromDE: germanDate(a.From), UntilDE: germanDate(a.Until)})
+	}
 	accounts, err := s.adminUsers(r)
 	if err != nil {
 		s.fail(w, "admin users", err)

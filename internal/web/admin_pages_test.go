@@ -370,7 +370,7 @@ func TestAdminFilePlanAndRoutingForms(t *testing.T) {
 	require.Contains(t, page.body, "Bisher wurde hier keine Version gespeichert")
 	version = hidden(t, page.body, "version")
 	resp = f.refused(t, c, "/admin/routing", url.Values{"csrf": {tok}, "version": {version}, "content": {"rules:\n  - name: x\n    then: [{kind: fly}]\n"}},
-		http.StatusBadRequest, "content", "Regeln: invalid routing rules")
+		http.StatusBadRequest, "content", "Meldung der Prüfung: invalid routing rules")
 	require.Contains(t, resp.body, "kind: fly")
 	rules := "rules:\n  - name: Bauanträge\n    when:\n      text: ['bauantrag']\n    then:\n      - kind: assign\n        unit: \"63\"\n"
 	next = f.post(t, c, "/admin/routing", url.Values{"csrf": {tok}, "version": {version}, "content": {rules}})

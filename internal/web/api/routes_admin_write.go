@@ -797,7 +797,7 @@ func (o *Ops) FilePlan(ctx context.Context) (records.FilePlan, string, error) {
 func ParseFilePlanYAML(raw string) (records.FilePlan, error) {
 	plan, err := records.ParsePlanYAML([]byte(raw))
 	if err != nil {
-		return plan, invalid("plan", "Aktenplan", "%s", err.Error())
+		return plan, invalid("plan", "Aktenplan", "Der Aktenplan ist ungültig und wurde nicht gespeichert. Meldung der Prüfung: %s", err.Error())
 	}
 	return plan, nil
 }
@@ -816,7 +816,7 @@ func (o *Ops) ReplaceFilePlan(ctx context.Context, p auth.Principal, nodes []rec
 	}
 	plan, err := records.NewFilePlan(nodes)
 	if err != nil {
-		return records.FilePlan{}, invalid("plan", "Aktenplan", "%s", err.Error())
+		return records.FilePlan{}, invalid("plan", "Aktenplan", "Der Aktenplan ist ungültig und wurde nicht gespeichert. Meldung der Prüfung: %s", err.Error())
 	}
 	if err := o.d.Store.ReplaceFilePlan(ctx, plan); err != nil {
 		if errors.Is(err, store.ErrInvalid) {
@@ -890,7 +890,7 @@ func (o *Ops) SaveRoutingRules(ctx context.Context, p auth.Principal, in Routing
 	content := strings.ReplaceAll(in.Content, "\r\n", "\n")
 	rules, err := routing.Parse([]byte(content))
 	if err != nil {
-		return RoutingRules{}, invalid("content", "Regeln", "%s", err.Error())
+		return RoutingRules{}, invalid("content", "Regeln", "Die Regeln sind ungültig und wurden nicht gespeichert. Meldung der Prüfung: %s", err.Error())
 	}
 	rs, err := rr.SaveRoutingRules(ctx, content, p.Login, before.Version)
 	if err != nil {

@@ -339,7 +339,7 @@ func TestAdminRoutingRules(t *testing.T) {
 	resp, body = w.send(t, "PUT", "/api/routing-rules", "", RoutingRulesChange{Content: rules})
 	requireError(t, resp, body, http.StatusPreconditionRequired, "if_match_required", "If-Match")
 	resp, body = w.send(t, "PUT", "/api/routing-rules", RoutingRulesETag(0), RoutingRulesChange{Content: "rules:\n  - name: x\n    then: [{kind: fly}]\n"})
-	requireError(t, resp, body, http.StatusBadRequest, "invalid", "Regeln: invalid routing rules")
+	requireError(t, resp, body, http.StatusBadRequest, "invalid", "Meldung der Prüfung: invalid routing rules")
 	resp, body = w.send(t, "PUT", "/api/routing-rules", RoutingRulesETag(0), RoutingRulesChange{Content: strings.ReplaceAll(rules, "\n", "\r\n")})
 	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
 	saved := decode[RoutingRules](t, body)
