@@ -108,15 +108,16 @@ func TestWebWalkThrough(t *testing.T) {
 	b.Do(t, chromedp.SetUploadFiles(`main input[type="file"]`, []string{scan}),
 		chromedp.Click(chromedp.CSS(`main form[enctype="multipart/form-data"] button[type="submit"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#stapel tr[data-sha256="`+sha+`"]`)))
-	if body := b.Text("#stapel"); !strings.Contains(body, "beschwerde.pdf") {
-		t.Fatalf("batch page does not list the upload: %s", body)
-	}
+	batch := b.Eval("location.href")
 	task := waitTask(t, st, workflows.ClerkTaskIDPrefix+sha)
 	if task.Unit != "32" || task.Status != records.TaskOpen {
 		t.Fatalf("letter task %+v", task)
 	}
-	b.Visit(b.Eval("location.href"))
+	b.Visit(batch)
 	check("mailroom-batch")
+	if row := b.Text(`#stapel tr[data-sha256="` + sha + `"]`); !strings.Contains(row, "beschwerde.pdf") || !strings.Contains(row, "2026-") {
+		t.Errorf("the batch page does not show the registered letter: %s", row)
+	}
 	b.Visit(base + "/")
 	check("mailroom-register")
 	logout()
@@ -135,8 +136,10 @@ func TestWebWalkThrough(t *testing.T) {
 		t.Fatalf("claim: %s", f)
 	}
 	b.Do(t, chromedp.Click(chromedp.CSS(`input[name="how"][value="new"]`)),
-		chromedp.SetValue(chromedp.CSS("#plan"), "32.01.01"),
 		chromedp.SendKeys(chromedp.CSS("#titel"), "Ruhestörung Lindenallee 12"))
+	if got := b.Eval(`(document.querySelector('#plan').value = '32.01.01', document.querySelector('#plan').value)`); got != "32.01.01" {
+		t.Fatalf("plan code 32.01.01 is not offered: %q", got)
+	}
 	submit("/tasks/" + task.ID + "/file")
 	if f := flash(); !strings.Contains(f, "liegt jetzt in der Akte 32.01.01-") {
 		t.Fatalf("file: %s", f)
@@ -246,7 +249,7 @@ func TestWebWalkThrough(t *testing.T) {
 		t.Errorf("chain status %q", s)
 	}
 	timeline := b.Text("main")
-	for _, want := range []string{"a.schneider", "m.wolf", "sachlich", "Anordnung"} {
+	for _, want := range []string{"a.schneider", "m.wolf", "Sachlich richtig bestätigt", "Anordnung"} {
 		if !strings.Contains(timeline, want) {
 			t.Errorf("the timeline does not show %q", want)
 		}
