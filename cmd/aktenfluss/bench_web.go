@@ -116,7 +116,7 @@ func benchWebOne(ctx context.Context, backend, pgDSN string, gen corpusGen, size
 	if err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(stdout, "\n%s: filled in %s\n", backend, time.Since(start).Round(time.Second))
+	fmt.Fprintf(stdout, "\n%s: filled in %s (load average %s)\n", backend, time.Since(start).Round(time.Second), loadAverage())
 	if backend == "postgres" {
 		// What autovacuum would do shortly after a bulk load.
 		if err := analyzeAll(ctx, dsn); err != nil {
@@ -172,8 +172,22 @@ func benchWebOne(ctx context.Context, backend, pgDSN string, gen corpusGen, size
 	if len(missed) > 0 {
 		verdict = fmt.Sprintf("%d rounds miss", len(missed))
 	}
-	fmt.Fprintf(stdout, "%s: %s the p95 target of %s\n", backend, verdict, target)
+	fmt.Fprintf(stdout, "%s: %s the p95 target of %s (load average %s)\n", backend, verdict, target, loadAverage())
 	return missed, nil
+}
+
+// loadAverage is the machine's 1/5/15-minute load from /proc: page times
+// measured beside other work are read with it.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
 }
 
 // webPages are the pages measured: the clerk's inbox (the page when it is
