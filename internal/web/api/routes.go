@@ -98,11 +98,6 @@ func allUnits(p auth.Principal, a auth.Action) bool {
 	return auth.Decide(p, a, auth.Resource{Units: []string{NoUnit}}).Allowed
 }
 
-// may reports whether p may do a on a thing of units.
-func may(p auth.Principal, a auth.Action, units []string) bool {
-	return auth.Decide(p, a, auth.Resource{Units: units}).Allowed
-}
-
 // UnitSource is what DocumentUnits reads: the store, or the part of it
 // the web pages hold.
 type UnitSource interface {
