@@ -124,7 +124,12 @@ func benchWebOne(ctx context.Context, backend, pgDSN string, gen corpusGen, size
 		}
 	}
 
-	srv, cookies, err := webServerFor(ctx, s)
+	blobDir, err := os.MkdirTemp("", "aktenfluss-bench-web-blobs-")
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = os.RemoveAll(blobDir) }()
+	srv, cookies, err := webServerFor(ctx, s, blobDir)
 	if err != nil {
 		return nil, err
 	}
@@ -319,13 +324,10 @@ func get(ctx context.Context, client *http.Client, u string, cookie *http.Cookie
 
 // webServerFor builds the web server as `aktenfluss serve` does with login
 // on (pages, REST API, sessions over the store) and opens a session for
-// each bench user.
-func webServerFor(ctx context.Context, s store.Store) (*web.Server, map[string]*http.Cookie, error) {
-	dir, err := os.MkdirTemp("", "aktenfluss-bench-web-blobs-")
-	if err != nil {
-		return nil, nil, err
-	}
-	blobs, err := blob.NewFS(dir)
+// each bench user. The blob store in blobDir stays empty: the measured
+// pages download nothing.
+func webServerFor(ctx context.Context, s store.Store, blobDir string) (*web.Server, map[string]*http.Cookie, error) {
+	blobs, err := blob.NewFS(blobDir)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -349,8 +351,6 @@ func webServerFor(ctx context.Context, s store.Store) (*web.Server, map[string]*
 		}
 		cookies[login] = &http.Cookie{Name: "aktenfluss_session", Value: sess.Token}
 	}
-	// The blob directory stays empty: nothing is downloaded.
-	_ = os.Remove(dir)
 	return srv, cookies, nil
 }
 
