@@ -255,11 +255,14 @@ func (s *sqlStore) searchSQLite(ctx context.Context, match string, w where, limi
 	// The filters' placeholders move up by one behind the MATCH argument.
 	cond := renumber(w.and(), 1)
 	from := ` FROM search_fts CROSS JOIN search_docs d ON d.id = search_fts.rowid WHERE search_fts MATCH $1` + cond
+	// With filters, the count takes the matches as a set and narrows by
+	// the filters (a unit) through search_docs' indexes, instead of
+	// joining every match to its document.
 	if cond == "" {
 		if err := s.countCapped(ctx, `SELECT 1 FROM search_fts WHERE search_fts MATCH $1`, args, &res); err != nil {
 			return res, err
 		}
-	} else if err := s.countCapped(ctx, `SELECT 1`+from, args, &res); err != nil {
+	} else if err := s.countCapped(ctx, `SELECT 1 FROM search_docs d WHERE d.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH $1)`+cond, args, &res); err != nil {
 		return res, err
 	}
 	if res.Total == 0 {

@@ -399,23 +399,9 @@ func (s *Server) logger() *slog.Logger {
 	return slog.Default()
 }
 
-func statusDE(s records.Status) string {
-	switch s {
-	case records.StatusRegistered:
-		return "registriert"
-	case records.StatusClassified:
-		return "erkannt"
-	case records.StatusArchived:
-		return "archiviert (PDF/A)"
-	case records.StatusFailed:
-		return "fehlgeschlagen"
-	case records.StatusAccepted:
-		return "E-Rechnung formal geprüft, angenommen"
-	case records.StatusRejected:
-		return "E-Rechnung abgewiesen (Rücksendung)"
-	}
-	return string(s)
-}
+// statusDE is the register status in German, as the API's upload status
+// says it.
+func statusDE(s records.Status) string { return api.StatusLabel(s) }
 
 func sourceDE(s records.Source) string {
 	switch s {
