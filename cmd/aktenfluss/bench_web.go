@@ -54,6 +54,7 @@ func benchWeb(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	invoices := fs.Int("invoices", 1000, "invoice records")
 	requests := fs.Int("requests", 100, "requests per page, sequentially and again concurrently")
 	clients := fs.Int("clients", 8, "concurrent clients in the concurrent round")
+	gate := fs.Bool("gate-concurrent", false, "fail also when a round with concurrent clients is over the target")
 	target := fs.Duration("p95", 300*time.Millisecond, "the p95 a page must stay under")
 	dsn := fs.String("dsn", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable", "PostgreSQL database to create the throwaway schema in")
 	seed := fs.Uint64("seed", 1, "seed of the generated corpus")
@@ -72,7 +73,7 @@ func benchWeb(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		size.tasks, webUnit, size.otherTasks(), size.documents, size.files, size.invoices, *requests, *clients, *target)
 	var missed []string
 	for _, b := range backends {
-		m, err := benchWebOne(ctx, b, *dsn, newCorpusGen(*seed), size, *requests, *clients, *target, stdout)
+		m, err := benchWebOne(ctx, b, *dsn, newCorpusGen(*seed), size, *requests, *clients, *target, *gate, stdout)
 		if err != nil {
 			return fmt.Errorf("bench web %s: %w", b, err)
 		}
@@ -99,7 +100,7 @@ type webPage struct {
 
 func (p webPage) String() string { return p.who + " " + p.path }
 
-func benchWebOne(ctx context.Context, backend, pgDSN string, gen corpusGen, size webSize, requests, clients int, target time.Duration, stdout io.Writer) ([]string, error) {
+func benchWebOne(ctx context.Context, backend, pgDSN string, gen corpusGen, size webSize, requests, clients int, target time.Duration, gateConcurrent bool, stdout io.Writer) ([]string, error) {
 	dsn, cleanup, err := throwawayStore(ctx, "web", backend, pgDSN)
 	if err != nil {
 		return nil, err
@@ -153,7 +154,7 @@ func benchWebOne(ctx context.Context, backend, pgDSN string, gen corpusGen, size
 	}
 
 	fmt.Fprintf(stdout, "%-64s %-6s %6s %8s %9s %9s %9s %9s\n", "page", "round", "req", "req/s", "p50", "p95", "p99", "max")
-	var missed []string
+	var missed, loaded []string
 	for _, p := range measured {
 		for _, round := range []struct {
 			name    string
@@ -166,8 +167,16 @@ func benchWebOne(ctx context.Context, backend, pgDSN string, gen corpusGen, size
 			p50, p95, p99 := percentiles(ds)
 			flag := ""
 			if p95 > target {
+				// The target is a person's page time (one client); rounds
+				// with concurrent clients are flagged, and fail the run
+				// only with --gate-concurrent.
 				flag = "  OVER"
-				missed = append(missed, fmt.Sprintf("%s %s %s (%s)", backend, p, round.name, ms(p95)))
+				if round.clients == 1 || gateConcurrent {
+					missed = append(missed, fmt.Sprintf("%s %s %s (%s)", backend, p, round.name, ms(p95)))
+				} else {
+					flag = "  OVER (nur unter Last)"
+					loaded = append(loaded, fmt.Sprintf("%s %s (%s)", p, round.name, ms(p95)))
+				}
 			}
 			fmt.Fprintf(stdout, "%-64s %-6s %6d %8.0f %9s %9s %9s %9s%s\n", p.String(), round.name, len(ds),
 				float64(len(ds))/wall.Seconds(), ms(p50), ms(p95), ms(p99), ms(slices.Max(ds)), flag)
@@ -178,6 +187,9 @@ func benchWebOne(ctx context.Context, backend, pgDSN string, gen corpusGen, size
 		verdict = fmt.Sprintf("%d rounds miss", len(missed))
 	}
 	fmt.Fprintf(stdout, "%s: %s the p95 target of %s (load average %s)\n", backend, verdict, target, loadAverage())
+	if len(loaded) > 0 {
+		fmt.Fprintf(stdout, "%s: over the target only with %d concurrent clients: %s\n", backend, clients, strings.Join(loaded, ", "))
+	}
 	return missed, nil
 }
 
