@@ -1,10 +1,12 @@
 package api
 
 import (
+	"mime"
 	"net/http"
 	"time"
 
 	"github.com/aktenfluss/aktenfluss/internal/audit"
+	"github.com/aktenfluss/aktenfluss/internal/audit/auditpdf"
 	"github.com/aktenfluss/aktenfluss/internal/auth"
 	"github.com/aktenfluss/aktenfluss/internal/records"
 )
@@ -35,6 +37,13 @@ func (h *handlers) adminRoutes() []Route {
 				{Name: "kind", Required: true, Description: "file, document oder invoice"},
 				{Name: "id", Required: true, Description: "Aktenzeichen, SHA-256 des Dokuments oder Rechnungsnummer im System"}},
 			Response: audit.Report{}, Handle: h.timeline},
+		{Method: "GET", Path: "/api/audit/export", Action: auth.ActAuditExport, Tag: "Prüfung",
+			Summary: "Verlauf exportieren: JSON, CSV oder PDF/A mit eingebettetem JSON (wird protokolliert)",
+			Query: []Param{
+				{Name: "kind", Required: true, Description: "file, document oder invoice"},
+				{Name: "id", Required: true, Description: "Aktenzeichen, SHA-256 des Dokuments oder Rechnungsnummer im System"},
+				{Name: "format", Required: true, Description: "json, csv oder pdf"}},
+			Handle: h.export},
 		{Method: "GET", Path: "/api/units", Action: auth.ActAdminUnits, Tag: "Verwaltung",
 			Summary: "Organisationseinheiten mit Vertretungen und Abwesenheiten", Response: records.Organisation{}, Handle: h.units},
 		{Method: "GET", Path: "/api/fileplan", Action: auth.ActAdminFilePlan, Tag: "Verwaltung",
@@ -57,25 +66,62 @@ func (h *handlers) verify(w http.ResponseWriter, r *http.Request, _ auth.Princip
 }
 
 func (h *handlers) timeline(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	rep, err := h.report(r, p)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, rep)
+	return nil
+}
+
+// export sends a case's history as a file, logged as an export before it
+// leaves the system, as the pages and the command line log it.
+func (h *handlers) export(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	format := r.URL.Query().Get("format")
+	f, ok := auditpdf.Formats[format]
+	if !ok {
+		return Errorf(http.StatusBadRequest, "bad_format", "format muss json, csv oder pdf sein.")
+	}
+	rep, err := h.report(r, p)
+	if err != nil {
+		return err
+	}
+	body, err := auditpdf.Export(rep, format)
+	if err != nil {
+		return err
+	}
+	if err := h.logRead(r, p, audit.ActionTrailExported, rep.Subject.Kind, rep.Subject.ID,
+		map[string]any{"format": format, "entries": len(rep.Entries), "chain_ok": rep.Verification.OK}, nil); err != nil {
+		return err
+	}
+	hd := w.Header()
+	hd.Set("Content-Type", f.MediaType)
+	hd.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": "pruefprotokoll." + f.Ext}))
+	hd.Set("Cache-Control", "no-store")
+	_, err = w.Write(body)
+	if err != nil {
+		h.log().Error("audit export interrupted", "error", err)
+	}
+	return nil
+}
+
+// report builds the history the request names (kind, id) for p.
+func (h *handlers) report(r *http.Request, p auth.Principal) (audit.Report, error) {
 	if h.d.Timeline == nil {
-		return unavailable("Der Verlauf")
+		return audit.Report{}, unavailable("Der Verlauf")
 	}
 	q := r.URL.Query()
 	kind, id := q.Get("kind"), q.Get("id")
 	switch kind {
 	case "file", "document", "invoice":
 	default:
-		return Errorf(http.StatusBadRequest, "bad_kind", "kind muss file, document oder invoice sein.")
+		return audit.Report{}, Errorf(http.StatusBadRequest, "bad_kind", "kind muss file, document oder invoice sein.")
 	}
 	if id == "" {
-		return Errorf(http.StatusBadRequest, "bad_id", "Bitte id angeben.")
+		return audit.Report{}, Errorf(http.StatusBadRequest, "bad_id", "Bitte id angeben.")
 	}
 	rep, err := h.d.Timeline(r.Context(), kind, id, p.Login)
-	if err != nil {
-		return notFound(err, "Dazu gibt es keinen Verlauf.")
-	}
-	writeJSON(w, http.StatusOK, rep)
-	return nil
+	return rep, notFound(err, "Dazu gibt es keinen Verlauf.")
 }
 
 func (h *handlers) units(w http.ResponseWriter, r *http.Request, _ auth.Principal) error {

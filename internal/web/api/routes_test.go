@@ -313,6 +313,7 @@ GET /api/invoices                    -         +      +         +        -      
 GET /api/invoices/{id}               --        +-     +-        ++       --         --
 GET /api/audit/verify                -         -      -         +        -          -
 GET /api/audit/timeline              -         -      -         +        -          -
+GET /api/audit/export                -         -      -         +        -          -
 GET /api/units                       -         -      -         -        -          +
 GET /api/fileplan                    -         -      -         -        -          +
 GET /api/users                       -         -      -         -        -          +
@@ -358,6 +359,7 @@ func (w *world) requests() map[string][]string {
 		"GET /api/invoices/{id}":          {"/api/invoices/" + itoa(w.inv63.ID), "/api/invoices/" + itoa(w.inv20.ID)},
 		"GET /api/audit/verify":           {"/api/audit/verify"},
 		"GET /api/audit/timeline":         {"/api/audit/timeline?kind=document&id=" + w.doc63.SHA256},
+		"GET /api/audit/export":           {"/api/audit/export?kind=document&format=csv&id=" + w.doc63.SHA256},
 		"GET /api/units":                  {"/api/units"},
 		"GET /api/fileplan":               {"/api/fileplan"},
 		"GET /api/users":                  {"/api/users"},

@@ -310,3 +310,25 @@ func sha(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:])
 }
+
+// TestAuditExport: an auditor's export comes as the file asked for and is
+// logged as an export before it leaves; a bad format is refused.
+func TestAuditExport(t *testing.T) {
+	w := newWorld(t)
+	resp, body := w.get(t, "auditor", "/api/audit/export?kind=document&format=csv&id="+w.doc63.SHA256)
+	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
+	require.Contains(t, resp.Header.Get("Content-Type"), "text/csv")
+	require.Contains(t, resp.Header.Get("Content-Disposition"), "pruefprotokoll.csv")
+	evs, err := w.st.Events(context.Background(), "document", w.doc63.SHA256)
+	require.NoError(t, err)
+	var exported int
+	for _, ev := range evs {
+		if ev.Action == "audit.exported" && ev.Actor == "auditor" {
+			exported++
+		}
+	}
+	require.Equal(t, 1, exported)
+	resp, body = w.get(t, "auditor", "/api/audit/export?kind=document&format=docx&id="+w.doc63.SHA256)
+	require.Equal(t, http.StatusBadRequest, resp.StatusCode)
+	require.Contains(t, string(body), "bad_format")
+}
