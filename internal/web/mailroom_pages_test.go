@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"mime/multipart"
@@ -26,11 +25,13 @@ import (
 	"github.com/aktenfluss/aktenfluss/internal/web/api"
 )
 
-// pageCommands stands in for NATS where the test is about the pages' side
-// of an upload or retry: it records what the forms send, answers a
-// publish as the publisher does (digest, size, media type from the
-// content) and marks a requeued item retried as the application does.
-// The real path through NATS is tested in app.
+// pageCommands stands in for NATS and Temporal where the test is about
+// the pages' side of an upload, a retry or a workflow update: it records
+// what the forms send, answers a publish as the publisher does (digest,
+// size, media type from the content), marks a requeued item retried as
+// the application does, and refuses updates with refuse when it is set.
+// The real path through NATS and Temporal is tested in app
+// (TestWebWalkThrough).
 type pageCommands struct {
 	st store.Store
 
@@ -38,6 +39,9 @@ type pageCommands struct {
 	publish  []intake.PublishRequest
 	contents [][]byte
 	requeued []int64
+	updates  []string // "WORKFLOW UPDATE"
+	args     []any
+	refuse   string
 }
 
 func (c *pageCommands) Publish(_ context.Context, req intake.PublishRequest) (intake.Envelope, error) {
@@ -68,8 +72,15 @@ func (c *pageCommands) Requeue(ctx context.Context, item store.QuarantineItem) e
 	return c.st.MarkQuarantineRetried(ctx, item.ID, time.Now())
 }
 
-func (c *pageCommands) Update(context.Context, string, string, any, any) error {
-	return errors.New("pageCommands: no workflow updates in the mailroom")
+func (c *pageCommands) Update(_ context.Context, wf, update string, arg, _ any) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.updates = append(c.updates, wf+" "+update)
+	c.args = append(c.args, arg)
+	if c.refuse != "" {
+		return api.Refused(c.refuse)
+	}
+	return nil
 }
 
 func (c *pageCommands) published() []intake.PublishRequest {

@@ -1,54 +1,27 @@
 package web
 
 import (
-	"context"
 	"html"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/aktenfluss/aktenfluss/internal/auth"
-	"github.com/aktenfluss/aktenfluss/internal/intake"
 	"github.com/aktenfluss/aktenfluss/internal/records"
 	"github.com/aktenfluss/aktenfluss/internal/store"
 	"github.com/aktenfluss/aktenfluss/internal/web/api"
 	"github.com/aktenfluss/aktenfluss/workflows"
 )
 
-// workCommands records the workflow updates the pages' forms send; the
-// real path through Temporal is app's TestWebWalkThrough.
-type workCommands struct {
-	mu      sync.Mutex
-	updates []string // "WORKFLOW UPDATE"
-	args    []any
-	refuse  string
-}
-
-func (c *workCommands) Publish(context.Context, intake.PublishRequest) (intake.Envelope, error) {
-	return intake.Envelope{}, nil
-}
-func (c *workCommands) Requeue(context.Context, store.QuarantineItem) error { return nil }
-func (c *workCommands) Update(_ context.Context, wf, update string, arg, _ any) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.updates = append(c.updates, wf+" "+update)
-	c.args = append(c.args, arg)
-	if c.refuse != "" {
-		return api.Refused(c.refuse)
-	}
-	return nil
-}
-
 type workFixture struct {
 	*authFixture
-	cmds                   *workCommands
+	cmds                   *pageCommands
 	taskOwn, taskOther     records.Task
 	invOwn, invOther       records.Invoice
 	triage                 records.TriageItem
@@ -60,11 +33,12 @@ type workFixture struct {
 // task and an invoice in each unit, a triage item, an open file of 20.1.
 func newWorkFixture(t *testing.T) workFixture {
 	t.Helper()
-	cmds := &workCommands{}
+	cmds := &pageCommands{}
 	format, err := records.NewFileNumberFormat("")
 	require.NoError(t, err)
 	f := newAuthServer(t, func(s *Server, _ string) {
-		s.Ops = api.NewOps(api.Deps{Store: s.Register.(store.Store), Blobs: s.Blobs, Commands: cmds, Numbers: format})
+		cmds.st = s.Register.(store.Store)
+		s.Ops = api.NewOps(api.Deps{Store: cmds.st, Blobs: s.Blobs, Commands: cmds, Numbers: format})
 	})
 	ctx := t.Context()
 	st := f.st
