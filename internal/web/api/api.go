@@ -228,14 +228,14 @@ func WriteJSON(w http.ResponseWriter, r *http.Request, v any, etag string) {
 }
 
 // RequireIfMatch guards a change against a lost update: the request must
-// name the version it changes (If-Match); 428 without, 412 when the
-// resource has changed since.
-func RequireIfMatch(r *http.Request, current string) error {
-	h := r.Header.Get("If-Match")
-	if h == "" {
+// name the version it changes (the If-Match header's value, or the
+// version a page's form carried); 428 without, 412 when the resource has
+// changed since.
+func RequireIfMatch(ifMatch, current string) error {
+	if ifMatch == "" {
 		return Errorf(http.StatusPreconditionRequired, "if_match_required", "Bitte die Version angeben, die Sie ändern (If-Match).")
 	}
-	if !matchesETag(h, current) {
+	if !matchesETag(ifMatch, current) {
 		return Errorf(http.StatusPreconditionFailed, "changed", "Der Datensatz wurde inzwischen geändert; bitte neu laden.")
 	}
 	return nil

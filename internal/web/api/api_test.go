@@ -82,7 +82,7 @@ func newFixture(t *testing.T) *fixture {
 			{Method: "PUT", Path: "/api/things/{id}", Action: auth.ActFileWrite, Summary: "Einen Vorgang ändern", Units: unitsOf, Body: thing{}, Response: thing{},
 				Handle: func(w http.ResponseWriter, r *http.Request, _ auth.Principal) error {
 					th := f.things[r.PathValue("id")]
-					if err := RequireIfMatch(r, ETag(fmt.Sprint(th.Version))); err != nil {
+					if err := RequireIfMatch(r.Header.Get("If-Match"), ETag(fmt.Sprint(th.Version))); err != nil {
 						return err
 					}
 					th.Version++

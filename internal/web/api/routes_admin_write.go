@@ -448,7 +448,7 @@ func (o *Ops) UpdateUser(ctx context.Context, p auth.Principal, login string, in
 	if err != nil {
 		return User{}, notFound(err, "Benutzer %s gibt es nicht.", login)
 	}
-	if err := requireMatch(ifMatch, UserETag(before.Version)); err != nil {
+	if err := RequireIfMatch(ifMatch, UserETag(before.Version)); err != nil {
 		return User{}, err
 	}
 	in.Name, in.Email = strings.TrimSpace(in.Name), strings.TrimSpace(in.Email)
@@ -536,15 +536,6 @@ func (o *Ops) SetPassword(ctx context.Context, p auth.Principal, login string, i
 	return PasswordSet{Login: login, SessionsEnded: n}, nil
 }
 
-// requireMatch is RequireIfMatch over a header value already read.
-func requireMatch(ifMatch, current string) error {
-	r := &http.Request{Header: http.Header{}}
-	if ifMatch != "" {
-		r.Header.Set("If-Match", ifMatch)
-	}
-	return RequireIfMatch(r, current)
-}
-
 // Organisation returns the organisation and its entity tag, which a
 // change of it names in If-Match.
 func (o *Ops) Organisation(ctx context.Context) (records.Organisation, string, error) {
@@ -575,7 +566,7 @@ func (o *Ops) changeOrganisation(ctx context.Context, p auth.Principal, ifMatch 
 	if err != nil {
 		return records.Organisation{}, err
 	}
-	if err := requireMatch(ifMatch, etag); err != nil {
+	if err := RequireIfMatch(ifMatch, etag); err != nil {
 		return records.Organisation{}, err
 	}
 	after, err := change(cloneOrganisation(before))
@@ -811,7 +802,7 @@ func (o *Ops) ReplaceFilePlan(ctx context.Context, p auth.Principal, nodes []rec
 	if err != nil {
 		return records.FilePlan{}, err
 	}
-	if err := requireMatch(ifMatch, etag); err != nil {
+	if err := RequireIfMatch(ifMatch, etag); err != nil {
 		return records.FilePlan{}, err
 	}
 	plan, err := records.NewFilePlan(nodes)
@@ -884,7 +875,7 @@ func (o *Ops) SaveRoutingRules(ctx context.Context, p auth.Principal, in Routing
 	if err != nil {
 		return RoutingRules{}, err
 	}
-	if err := requireMatch(ifMatch, RoutingRulesETag(before.Version)); err != nil {
+	if err := RequireIfMatch(ifMatch, RoutingRulesETag(before.Version)); err != nil {
 		return RoutingRules{}, err
 	}
 	content := strings.ReplaceAll(in.Content, "\r\n", "\n")

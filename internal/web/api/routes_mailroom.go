@@ -477,7 +477,7 @@ func (o *Ops) RetryQuarantine(ctx context.Context, p auth.Principal, via string,
 	if err != nil {
 		return QuarantineEntry{}, notFound(err, "Den Quarantäne-Eintrag %d gibt es nicht.", id)
 	}
-	if err := RequireIfMatch(&http.Request{Header: http.Header{"If-Match": {ifMatch}}}, QuarantineVersion(q.RetryCount)); err != nil {
+	if err := RequireIfMatch(ifMatch, QuarantineVersion(q.RetryCount)); err != nil {
 		return QuarantineEntry{}, err
 	}
 	if strings.TrimSpace(ifMatch) == "*" && q.RetriedAt != nil {

@@ -147,7 +147,7 @@ func (o *Ops) ActOnTask(ctx context.Context, p auth.Principal, id, ifMatch, act 
 	if err != nil {
 		return st, notFound(err, "Diese Aufgabe gibt es nicht.")
 	}
-	if err := matchVersion(ifMatch, ETag(strconv.FormatInt(t.Version, 10))); err != nil {
+	if err := RequireIfMatch(ifMatch, ETag(strconv.FormatInt(t.Version, 10))); err != nil {
 		return st, err
 	}
 	var name string
@@ -189,16 +189,6 @@ func ParseFollowUp(s string) (time.Time, error) {
 		return time.Time{}, Errorf(http.StatusBadRequest, "bad_date", "Das Datum %q ist ungültig; bitte JJJJ-MM-TT angeben.", s)
 	}
 	return d.Add(8 * time.Hour), nil
-}
-
-// matchVersion is RequireIfMatch on a header value, for operations the
-// pages call with the version from their form.
-func matchVersion(ifMatch, current string) error {
-	r := &http.Request{Header: http.Header{}}
-	if ifMatch != "" {
-		r.Header.Set("If-Match", ifMatch)
-	}
-	return RequireIfMatch(r, current)
 }
 
 func (h *handlers) fileDocument(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
@@ -346,7 +336,7 @@ func (o *Ops) DecideTriage(ctx context.Context, p auth.Principal, id int64, ifMa
 	if err != nil {
 		return notFound(err, "Diesen Klärungsfall gibt es nicht.")
 	}
-	if err := matchVersion(ifMatch, TriageETag(it)); err != nil {
+	if err := RequireIfMatch(ifMatch, TriageETag(it)); err != nil {
 		return err
 	}
 	if it.Status != records.TriageOpen {
@@ -405,7 +395,7 @@ func (o *Ops) DecideInvoice(ctx context.Context, p auth.Principal, inv records.I
 	if err != nil {
 		return st, err
 	}
-	if err := matchVersion(ifMatch, contentETag(detail)); err != nil {
+	if err := RequireIfMatch(ifMatch, contentETag(detail)); err != nil {
 		return st, err
 	}
 	if in.Stage == "" && detail.Stage != nil {
