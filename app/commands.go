@@ -19,15 +19,26 @@ import (
 // process's NATS and Temporal connections (api.Commands).
 type commands struct {
 	d *Deps
+	// pub is one publisher for all uploads, so the object store is looked
+	// up once, not per upload; nil without NATS.
+	pub *intake.Publisher
 }
 
 var _ api.Commands = commands{}
 
+func newCommands(d *Deps) commands {
+	c := commands{d: d}
+	if d.JS != nil {
+		c.pub = d.Publisher()
+	}
+	return c
+}
+
 func (c commands) Publish(ctx context.Context, req intake.PublishRequest) (intake.Envelope, error) {
-	if c.d.JS == nil {
+	if c.pub == nil {
 		return intake.Envelope{}, errors.New("upload: no NATS connection")
 	}
-	return c.d.Publisher().Publish(ctx, req)
+	return c.pub.Publish(ctx, req)
 }
 
 func (c commands) Requeue(ctx context.Context, item store.QuarantineItem) error {

@@ -38,7 +38,7 @@ func (d *Deps) webServer(checks []web.Check) (*web.Server, error) {
 		return nil, fmt.Errorf("config records.file_number_layout: %w", err)
 	}
 	ad := api.Deps{Store: d.Store, Blobs: d.Blobs, Log: d.Log, Timeline: d.auditTimeline, Verify: d.auditVerify,
-		Commands: commands{d}, Numbers: numbers}
+		Commands: newCommands(d), Numbers: numbers}
 	s.APIRoutes, s.Ops = api.Routes(ad), api.NewOps(ad)
 	if o := d.Cfg.OIDC; o.Enabled() {
 		oc, err := oidcConfig(o)
