@@ -226,6 +226,11 @@ func TestWorkForms(t *testing.T) {
 	require.Contains(t, body, "<h1>Aufgaben</h1>", "done goes back to the inbox")
 	require.Contains(t, body, "Die Aufgabe ist erledigt.")
 
+	list := do(t, c, http.MethodGet, w.srv.URL+"/invoices", nil, nil)
+	require.Contains(t, list.body, `href="`+w.invOwnPath+`"`)
+	require.NotContains(t, list.body, `href="`+w.invOthPath+`"`, "another unit's invoice")
+	require.Contains(t, list.body, "<strong>Ihre Entscheidung</strong>")
+
 	// The invoice: certify the stage it waits for; ordering is refused
 	// for a clerk with the reason; a refusal by the workflow is shown in
 	// its words.
