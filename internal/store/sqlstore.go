@@ -491,6 +491,10 @@ func (f QuarantineFilter) where() (string, []any) {
 		args = append(args, f.Reason)
 		conds = append(conds, "reason = $"+strconv.Itoa(len(args)))
 	}
+	if f.SHA256 != "" {
+		args = append(args, f.SHA256)
+		conds = append(conds, "sha256 = $"+strconv.Itoa(len(args)))
+	}
 	if len(conds) == 0 {
 		return "", nil
 	}

@@ -124,6 +124,7 @@ type EntryFilter struct {
 type QuarantineFilter struct {
 	All    bool   // include items that were already retried
 	Reason string // only items with this reason code; "" for all
+	SHA256 string // only items of this document; "" for all
 	Limit  int    // 0 means DefaultLimit; capped at MaxLimit
 	Offset int
 }

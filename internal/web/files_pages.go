@@ -79,28 +79,33 @@ func (s *Server) filesPage(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "Unbekannter Status", http.StatusBadRequest)
 		return
 	}
-	who, signedIn := PrincipalFrom(r.Context())
-	// The store filters by unit only when asked for one; the files are
-	// read, as for the API, and kept when the person may read them.
-	all, err := api.ScanAll(func(limit, offset int) ([]records.File, error) {
-		f.Limit, f.Offset = limit, offset
-		return s.Register.Files(r.Context(), f)
-	})
+	// The store narrows to the units the person may read, as for the API;
+	// a file of no unit is read only with a grant for all units.
+	if who, signedIn := PrincipalFrom(r.Context()); signedIn {
+		all, units := who.Reach(auth.ActFileRead)
+		if !all {
+			if len(units) == 0 {
+				units = []string{api.NoUnit}
+			}
+			f.Units = units
+		}
+	}
+	total, err := s.Register.CountFiles(r.Context(), f)
+	if err != nil {
+		s.fail(w, "file count", err)
+		return
+	}
+	page, _ := strconv.Atoi(q.Get("seite"))
+	pages := max(1, (total+pageSize-1)/pageSize)
+	page = min(max(page, 1), pages)
+	f.Limit, f.Offset = pageSize, (page-1)*pageSize
+	files, err := s.Register.Files(r.Context(), f)
 	if err != nil {
 		s.fail(w, "file list", err)
 		return
 	}
-	var mine []records.File
-	for _, fl := range all {
-		if !signedIn || auth.Decide(who, auth.ActFileRead, auth.Resource{Units: api.OrNoUnit(fl.Unit)}).Allowed {
-			mine = append(mine, fl)
-		}
-	}
-	page, _ := strconv.Atoi(q.Get("seite"))
-	pages := max(1, (len(mine)+pageSize-1)/pageSize)
-	page = min(max(page, 1), pages)
-	view := filesView{Layout: s.layout(r, "Akten"), Total: len(mine), Page: page, Pages: pages, Filter: f}
-	for _, fl := range mine[min((page-1)*pageSize, len(mine)):min(page*pageSize, len(mine))] {
+	view := filesView{Layout: s.layout(r, "Akten"), Total: total, Page: page, Pages: pages, Filter: f}
+	for _, fl := range files {
 		view.Files = append(view.Files, fileRow{File: fl, Href: fileHref(fl.Number)})
 	}
 	view.Prev, view.Next = pageLinks(r, page, pages)

@@ -63,6 +63,7 @@ type Register interface {
 	// filings and the full-text index.
 	FilePlan(ctx context.Context) (records.FilePlan, error)
 	Files(ctx context.Context, f store.FileFilter) ([]records.File, error)
+	CountFiles(ctx context.Context, f store.FileFilter) (int, error)
 	FileByNumber(ctx context.Context, number string) (records.File, error)
 	Processes(ctx context.Context, fileID int64) ([]records.Process, error)
 	Filings(ctx context.Context, fileID int64) ([]records.Filing, error)

@@ -174,28 +174,6 @@ func (h *handlers) logRead(r *http.Request, p auth.Principal, action, objectType
 
 // ---- listings -----------------------------------------------------------------------
 
-// maxScan bounds how many rows a narrowed listing reads: the store
-// filters by unit only in part, so listings read the matches and keep the
-// ones the caller may read.
-const maxScan = 100_000
-
-// ScanAll reads a store listing page by page, up to maxScan rows; the
-// API's listings and the web pages narrow what it returns.
-func ScanAll[T any](fetch func(limit, offset int) ([]T, error)) ([]T, error) {
-	var out []T
-	for len(out) < maxScan {
-		page, err := fetch(store.MaxLimit, len(out))
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, page...)
-		if len(page) < store.MaxLimit {
-			break
-		}
-	}
-	return out, nil
-}
-
 // pageList cuts the page ?limit=&offset= out of all items.
 func pageList[T any](r *http.Request, all []T) (List[T], error) {
 	limit, offset, err := PageOf(r)

@@ -365,7 +365,6 @@ func (o *Ops) UploadStatus(ctx context.Context, _ auth.Principal, digests []stri
 			return nil, Errorf(http.StatusBadRequest, "bad_sha256", "%q ist keine SHA-256 (64 Hexadezimalziffern).", d)
 		}
 	}
-	var quarantined map[string]store.QuarantineItem // read once, when needed
 	out := make([]UploadStatus, 0, len(digests))
 	for _, d := range digests {
 		e, err := o.d.Store.EntryBySHA256(ctx, d)
@@ -376,35 +375,19 @@ func (o *Ops) UploadStatus(ctx context.Context, _ auth.Principal, digests []stri
 		case !errors.Is(err, store.ErrNotFound):
 			return nil, err
 		}
-		if quarantined == nil {
-			if quarantined, err = o.openQuarantine(ctx); err != nil {
-				return nil, err
-			}
+		// The newest item not yet retried: a retried item's document is
+		// back on the stream.
+		open, err := o.d.Store.Quarantined(ctx, store.QuarantineFilter{SHA256: d, Limit: 1})
+		if err != nil {
+			return nil, err
 		}
-		if q, ok := quarantined[d]; ok {
+		if len(open) == 1 {
+			q := open[0]
 			out = append(out, UploadStatus{SHA256: d, State: StateQuarantined, Label: "in Quarantäne", Final: true,
 				QuarantineID: q.ID, Reason: q.Reason, ReasonLabel: QuarantineReasonLabel(q.Reason), Message: q.Message})
 			continue
 		}
 		out = append(out, UploadStatus{SHA256: d, State: StateStream, Label: "im Eingang"})
-	}
-	return out, nil
-}
-
-// openQuarantine are the quarantine items not yet retried, newest per
-// digest: a retried item's document is back on the stream.
-func (o *Ops) openQuarantine(ctx context.Context) (map[string]store.QuarantineItem, error) {
-	items, err := ScanAll(func(limit, offset int) ([]store.QuarantineItem, error) {
-		return o.d.Store.Quarantined(ctx, store.QuarantineFilter{Limit: limit, Offset: offset})
-	})
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]store.QuarantineItem{}
-	for _, q := range items { // newest first
-		if _, ok := out[q.SHA256]; q.SHA256 != "" && !ok {
-			out[q.SHA256] = q
-		}
 	}
 	return out, nil
 }
