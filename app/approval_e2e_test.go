@@ -49,33 +49,16 @@ func TestApprovalOutcomesOnTheRealServer(t *testing.T) {
 	for i, nr := range []string{"RE-A-1", "RE-A-2", "RE-A-3"} {
 		xml := []byte(strings.Replace(string(ubl), "<cbc:ID>123456XX</cbc:ID>", "<cbc:ID>"+nr+"</cbc:ID>", 1))
 		env := publish(t, pub, nr+".xml", xml)
-		var inv records.Invoice
-		waitFor(t, "invoice record "+nr, 60*time.Second, func() (bool, error) {
-			var err error
-			inv, err = st.InvoiceByDocument(ctx, env.SHA256)
-			if errors.Is(err, store.ErrNotFound) {
-				return false, nil
-			}
-			return err == nil, err
-		})
+		inv := waitInvoiceRecord(t, st, env.SHA256, 60*time.Second)
 		if inv.DuplicateOf != nil {
 			t.Fatalf("invoice %d (%d) flagged as duplicate", i, inv.ID)
 		}
 		ids = append(ids, inv.ID)
-		waitFor(t, "sachlich richtig waiting", 60*time.Second, func() (bool, error) {
-			s, err := st.InvoiceStage(ctx, inv.ID)
-			if errors.Is(err, store.ErrNotFound) {
-				return false, nil
-			}
-			return err == nil && s.Stage == string(approval.StageFactual), err
-		})
+		waitStage(t, st, inv.ID, approval.StageFactual)
 	}
 	booked, rejected, cancelled := workflows.InvoiceApprovalID(ids[0]), workflows.InvoiceApprovalID(ids[1]), workflows.InvoiceApprovalID(ids[2])
 	send(booked, workflows.UpdateApprove, workflows.ApproveRequest{User: "a.schneider", Stage: approval.StageFactual})
-	waitFor(t, "Anordnung waiting", 60*time.Second, func() (bool, error) {
-		s, err := st.InvoiceStage(ctx, ids[0])
-		return err == nil && s.Stage == string(approval.StagePaymentOrder), err
-	})
+	waitStage(t, st, ids[0], approval.StagePaymentOrder)
 	send(booked, workflows.UpdateApprove, workflows.ApproveRequest{User: "m.wolf", Stage: approval.StagePaymentOrder})
 	send(rejected, workflows.UpdateReject, workflows.RejectRequest{User: "b.krause", Stage: approval.StageFactual, Reason: "nicht bestellt", ToSender: true})
 	send(cancelled, workflows.UpdateCancel, workflows.CancelRequest{User: "m.wolf", Reason: "vom Absender zurückgezogen"})
@@ -126,15 +109,7 @@ func TestPaperInvoiceApproval(t *testing.T) {
 		"Bitte ueberweisen Sie den Gesamtbetrag bis zum 12.12.2026 auf das Konto IBAN DE89 3704 0044 0532 0130 00.",
 		"Mit freundlichen Gruessen",
 		"Elektro Koehler e.K. - Bankverbindung: Commerzbank - IBAN DE89 3704 0044 0532 0130 00"))
-	var inv records.Invoice
-	waitFor(t, "the paper invoice's record", 90*time.Second, func() (bool, error) {
-		var err error
-		inv, err = st.InvoiceByDocument(ctx, env.SHA256)
-		if errors.Is(err, store.ErrNotFound) {
-			return false, nil
-		}
-		return err == nil, err
-	})
+	inv := waitInvoiceRecord(t, st, env.SHA256, 90*time.Second)
 	if inv.Syntax != records.SyntaxPaper || inv.Payable != "1190.00" || inv.Number != "RE-2026-00815" || !inv.Accepted {
 		t.Fatalf("paper invoice record %+v", inv)
 	}
@@ -146,13 +121,7 @@ func TestPaperInvoiceApproval(t *testing.T) {
 	wf := workflows.InvoiceApprovalID(inv.ID)
 	step := func(user string, stage approval.StageKind) {
 		t.Helper()
-		waitFor(t, string(stage)+" waiting", 60*time.Second, func() (bool, error) {
-			s, err := st.InvoiceStage(ctx, inv.ID)
-			if errors.Is(err, store.ErrNotFound) {
-				return false, nil
-			}
-			return err == nil && s.Stage == string(stage), err
-		})
+		waitStage(t, st, inv.ID, stage)
 		h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: wf, UpdateName: workflows.UpdateApprove,
 			Args: []any{workflows.ApproveRequest{User: user, Stage: stage}}, WaitForStage: client.WorkflowUpdateStageCompleted})
 		if err == nil {
@@ -172,4 +141,34 @@ func TestPaperInvoiceApproval(t *testing.T) {
 	if res.Status != records.InvoiceBooked || len(res.Decisions) != 4 || res.Decisions[2].User != "b.krause" {
 		t.Fatalf("result %+v", res)
 	}
+}
+
+// waitInvoiceRecord waits for the invoice record of a delivered document.
+func waitInvoiceRecord(t *testing.T, st store.Store, sha string, within time.Duration) records.Invoice {
+	t.Helper()
+	var inv records.Invoice
+	waitFor(t, "the invoice record of "+sha, within, func() (bool, error) {
+		var err error
+		inv, err = st.InvoiceByDocument(context.Background(), sha)
+		if errors.Is(err, store.ErrNotFound) {
+			return false, nil
+		}
+		return err == nil, err
+	})
+	return inv
+}
+
+// waitStage waits until the invoice's approval waits for stage.
+func waitStage(t *testing.T, st store.Store, invoiceID int64, stage approval.StageKind) records.InvoiceStage {
+	t.Helper()
+	var s records.InvoiceStage
+	waitFor(t, "the invoice waiting for "+string(stage), 60*time.Second, func() (bool, error) {
+		var err error
+		s, err = st.InvoiceStage(context.Background(), invoiceID)
+		if errors.Is(err, store.ErrNotFound) {
+			return false, nil
+		}
+		return err == nil && s.Stage == string(stage), err
+	})
+	return s
 }

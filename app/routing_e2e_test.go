@@ -9,6 +9,7 @@ import (
 
 	"go.temporal.io/sdk/client"
 
+	"github.com/aktenfluss/aktenfluss/internal/approval"
 	"github.com/aktenfluss/aktenfluss/internal/records"
 	"github.com/aktenfluss/aktenfluss/internal/store"
 	"github.com/aktenfluss/aktenfluss/workflows"
@@ -85,24 +86,8 @@ func TestRoutingThroughTheStack(t *testing.T) {
 
 	// 2. An XRechnung to the municipality's Leitweg-ID.
 	inv := publish(t, pub, "rechnung.xml", corpusInvoice(t, "01.01a-INVOICE_ubl.xml"))
-	var invRec records.Invoice
-	waitFor(t, "the invoice record", 60*time.Second, func() (bool, error) {
-		var err error
-		invRec, err = st.InvoiceByDocument(ctx, inv.SHA256)
-		if errors.Is(err, store.ErrNotFound) {
-			return false, nil
-		}
-		return err == nil, err
-	})
-	var stage records.InvoiceStage
-	waitFor(t, "the invoice waiting for sachlich richtig", 60*time.Second, func() (bool, error) {
-		var err error
-		stage, err = st.InvoiceStage(ctx, invRec.ID)
-		if errors.Is(err, store.ErrNotFound) {
-			return false, nil
-		}
-		return err == nil && stage.Stage == "factual", err
-	})
+	invRec := waitInvoiceRecord(t, st, inv.SHA256, 60*time.Second)
+	stage := waitStage(t, st, invRec.ID, approval.StageFactual)
 	if len(stage.Assignees) == 0 || !slices.Contains(stage.Assignees, "a.schneider") {
 		t.Fatalf("invoice stage %+v", stage)
 	}

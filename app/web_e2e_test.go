@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/aktenfluss/aktenfluss/internal/approval"
 	"github.com/aktenfluss/aktenfluss/internal/auth"
 	"github.com/aktenfluss/aktenfluss/internal/records"
 	"github.com/aktenfluss/aktenfluss/internal/store"
@@ -170,26 +170,8 @@ func TestWebWalkThrough(t *testing.T) {
 	// given by B.
 	pub, _ := dev.publisher(t)
 	env := publish(t, pub, "rechnung.xml", ubl)
-	var inv records.Invoice
-	waitFor(t, "the invoice record", 60*time.Second, func() (bool, error) {
-		var err error
-		inv, err = st.InvoiceByDocument(ctx, env.SHA256)
-		if errors.Is(err, store.ErrNotFound) {
-			return false, nil
-		}
-		return err == nil, err
-	})
-	waitStage := func(stage string) {
-		t.Helper()
-		waitFor(t, "the invoice waiting for "+stage, 60*time.Second, func() (bool, error) {
-			s, err := st.InvoiceStage(ctx, inv.ID)
-			if errors.Is(err, store.ErrNotFound) {
-				return false, nil
-			}
-			return err == nil && s.Stage == stage, err
-		})
-	}
-	waitStage("factual")
+	inv := waitInvoiceRecord(t, st, env.SHA256, 60*time.Second)
+	waitStage(t, st, inv.ID, approval.StageFactual)
 	invPath := "/invoices/" + strconv.FormatInt(inv.ID, 10)
 
 	login("a.schneider")
@@ -202,7 +184,7 @@ func TestWebWalkThrough(t *testing.T) {
 	if f := flash(); !strings.Contains(f, "Bestätigung ist eingetragen") {
 		t.Fatalf("factual approval: %s", f)
 	}
-	waitStage("payment_order")
+	waitStage(t, st, inv.ID, approval.StagePaymentOrder)
 	b.Visit(base + invPath)
 	submit(invPath + "/order")
 	refusal := flash()
