@@ -930,11 +930,13 @@ func (h *handlers) adminWriteRoutes() []Route {
 }
 
 // decodeBody reads a JSON request body into v; unknown fields are
-// refused, so a misspelt field is not silently dropped.
+// refused, so a misspelt field is not silently dropped. An empty body
+// leaves v as it is (a claim needs none); what a route requires, its
+// operation checks.
 func decodeBody(r *http.Request, v any) error {
 	dec := json.NewDecoder(io.LimitReader(r.Body, maxAdminBody))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) {
 		return Errorf(http.StatusBadRequest, "bad_body", "Der Inhalt der Anfrage ist kein gültiges JSON dieser Form: %s", err.Error())
 	}
 	return nil

@@ -2,9 +2,7 @@ package api
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -110,20 +108,10 @@ func (h *handlers) workRoutes() []Route {
 	)
 }
 
-// readBody decodes a JSON body into v; an empty body leaves v as it is.
-func readBody(r *http.Request, v any) error {
-	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) {
-		return Errorf(http.StatusBadRequest, "bad_body", "Der Inhalt der Anfrage ist kein gültiges JSON: %v", err)
-	}
-	return nil
-}
-
 func (h *handlers) taskAct(act string) func(http.ResponseWriter, *http.Request, auth.Principal) error {
 	return func(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
 		var in TaskAction
-		if err := readBody(r, &in); err != nil {
+		if err := decodeBody(r, &in); err != nil {
 			return err
 		}
 		st, err := h.ops.ActOnTask(r.Context(), p, r.PathValue("id"), r.Header.Get("If-Match"), act, in)
@@ -193,7 +181,7 @@ func ParseFollowUp(s string) (time.Time, error) {
 
 func (h *handlers) fileDocument(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
 	var in FileRequest
-	if err := readBody(r, &in); err != nil {
+	if err := decodeBody(r, &in); err != nil {
 		return err
 	}
 	e, err := h.findEntry(r)
@@ -308,7 +296,7 @@ func (o *Ops) record(ctx context.Context, actor, action string, objects [][2]str
 
 func (h *handlers) decideTriage(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
 	var in TriageRequest
-	if err := readBody(r, &in); err != nil {
+	if err := decodeBody(r, &in); err != nil {
 		return err
 	}
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
@@ -364,7 +352,7 @@ func (o *Ops) DecideTriage(ctx context.Context, p auth.Principal, id int64, ifMa
 func (h *handlers) invoiceDecide(update string, order bool) func(http.ResponseWriter, *http.Request, auth.Principal) error {
 	return func(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
 		var in InvoiceDecision
-		if err := readBody(r, &in); err != nil {
+		if err := decodeBody(r, &in); err != nil {
 			return err
 		}
 		inv, err := h.findInvoice(r)
