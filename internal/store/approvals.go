@@ -426,23 +426,10 @@ func (s *sqlStore) markBooking(ctx context.Context, column string, invoiceID int
 	if at.IsZero() {
 		at = s.clock()
 	}
-	return s.write(ctx, func(tx *sql.Tx) error {
-		// COALESCE keeps the first time; the row still counts as matched, so
-		// RowsAffected tells a missing booking from a repeat.
-		res, err := tx.ExecContext(ctx, `UPDATE bookings SET `+column+` = COALESCE(`+column+`, $1) WHERE invoice_id = $2`,
-			s.d.timeArg(at), invoiceID)
-		if err != nil {
-			return err
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			return ErrNotFound
-		}
-		return nil
-	})
+	// COALESCE keeps the first time; the row still counts as matched, so
+	// a missing booking is told from a repeat.
+	return s.update(ctx, `UPDATE bookings SET `+column+` = COALESCE(`+column+`, $1) WHERE invoice_id = $2`,
+		s.d.timeArg(at), invoiceID)
 }
 
 func (s *sqlStore) Bookings(ctx context.Context, f BookingFilter) ([]records.Booking, error) {

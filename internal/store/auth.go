@@ -319,18 +319,7 @@ func (s *sqlStore) Users(ctx context.Context) ([]User, error) {
 // user does not exist.
 func (s *sqlStore) bumpUser(ctx context.Context, tx *sql.Tx, login string, set string, args ...any) error {
 	args = append([]any{login, s.d.timeArg(s.clock())}, args...)
-	res, err := tx.ExecContext(ctx, `UPDATE users SET updated_at = $2, version = version + 1`+set+` WHERE login = $1`, args...)
-	if err != nil {
-		return err
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return ErrNotFound
-	}
-	return nil
+	return execOne(ctx, tx, `UPDATE users SET updated_at = $2, version = version + 1`+set+` WHERE login = $1`, args...)
 }
 
 func (s *sqlStore) SetPassword(ctx context.Context, login, hash string) error {

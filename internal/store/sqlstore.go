@@ -383,20 +383,24 @@ func (s *sqlStore) Renditions(ctx context.Context, documentSHA256 string) ([]rec
 }
 
 func (s *sqlStore) update(ctx context.Context, query string, args ...any) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, query, args...)
-		if err != nil {
-			return err
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			return ErrNotFound
-		}
-		return nil
-	})
+	return s.write(ctx, func(tx *sql.Tx) error { return execOne(ctx, tx, query, args...) })
+}
+
+// execOne runs a statement in tx that must touch a row: ErrNotFound when
+// it touched none.
+func execOne(ctx context.Context, tx *sql.Tx, query string, args ...any) error {
+	res, err := tx.ExecContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return ErrNotFound
+	}
+	return nil
 }
 
 type rowScanner interface{ Scan(dest ...any) error }
