@@ -16,6 +16,7 @@ import (
 
 	"github.com/aktenfluss/aktenfluss/internal/einvoice"
 	"github.com/aktenfluss/aktenfluss/internal/pdfa"
+	"github.com/aktenfluss/aktenfluss/internal/pdfa/pdfatest"
 	"github.com/aktenfluss/aktenfluss/internal/sniff"
 )
 
@@ -38,24 +39,6 @@ func corpus(t testing.TB) []string {
 		t.Skipf("no e-invoice corpus under %s", corpusDir)
 	}
 	return files
-}
-
-// pdfText extracts the text of a PDF with pdftotext, the extractor
-// internal/convert uses; it skips the test when poppler-utils is missing
-// (outside CI).
-func pdfText(t *testing.T, pdf []byte) string {
-	t.Helper()
-	if _, err := exec.LookPath("pdftotext"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("pdftotext (poppler-utils) is missing")
-		}
-		t.Skip("pdftotext (poppler-utils) not installed")
-	}
-	path := filepath.Join(t.TempDir(), "r.pdf")
-	require.NoError(t, os.WriteFile(path, pdf, 0o600))
-	out, err := exec.Command("pdftotext", "-enc", "UTF-8", path, "-").Output()
-	require.NoError(t, err)
-	return string(out)
 }
 
 func parseFile(t testing.TB, path string) (*einvoice.Invoice, []byte) {
@@ -89,7 +72,7 @@ func TestRenderCorpus(t *testing.T) {
 			require.NoError(t, err)
 			requireArchival(t, pdf, xml)
 
-			text := pdfText(t, pdf)
+			text := pdfatest.Text(t, pdf)
 			flat := strings.Join(strings.Fields(text), " ")
 			require.Contains(t, flat, inv.Number)
 			require.Contains(t, flat, strings.Join(strings.Fields(inv.Seller.Name), " "))
@@ -145,7 +128,7 @@ func TestRenderUmlauts(t *testing.T) {
 	pdf, err := Render(inv, xml, Options{Created: time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC)})
 	require.NoError(t, err)
 	requireArchival(t, pdf, xml)
-	flat := strings.Join(strings.Fields(pdfText(t, pdf)), " ")
+	flat := strings.Join(strings.Fields(pdfatest.Text(t, pdf)), " ")
 	for _, want := range []string{
 		"Müller & Söhne GmbH", "Hauptstraße 5", "1.234,56 EUR", "04011000-12345-03", "Großenhain",
 		"DE02 1203 0000 0000 2020 51", "SEPA-Überweisung (58)", "Rechnung (380)", "02.03.2026",
@@ -167,7 +150,7 @@ func TestRenderLong(t *testing.T) {
 	pdf, err := Render(inv, xml, Options{})
 	require.NoError(t, err)
 	requireArchival(t, pdf, xml)
-	text := pdfText(t, pdf)
+	text := pdfatest.Text(t, pdf)
 	pages := strings.Split(strings.TrimRight(text, "\f"), "\f")
 	require.Greater(t, len(pages), 10)
 	for i, p := range pages {
@@ -247,21 +230,7 @@ func BenchmarkRender(b *testing.B) {
 // TestRenderPassesPdfacheck runs the shared qpdf-based PDF/A gate over a
 // rendition, an independent second opinion next to pdfa.Check.
 func TestRenderPassesPdfacheck(t *testing.T) {
-	const tool = "../../../shared/tools/pdfacheck/pdfacheck.py"
-	for _, p := range []string{"/usr/bin/python3", tool} {
-		if _, err := os.Stat(p); err != nil {
-			t.Skipf("%s missing", p)
-		}
-	}
-	if _, err := exec.LookPath("qpdf"); err != nil {
-		t.Skip("qpdf missing")
-	}
 	pdf, err := Render(handBuilt(40), []byte("<Invoice>Müller</Invoice>"), Options{})
 	require.NoError(t, err)
-	path := filepath.Join(t.TempDir(), "r.pdf")
-	require.NoError(t, os.WriteFile(path, pdf, 0o600))
-	out, err := exec.Command("/usr/bin/python3", tool, path).CombinedOutput()
-	require.NoError(t, err, "%s", out)
-	require.Contains(t, string(out), `"pdfaid": "3b"`)
-	require.NotContains(t, string(out), "warn")
+	pdfatest.Gate(t, pdf, "3b")
 }

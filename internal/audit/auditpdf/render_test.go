@@ -6,9 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -19,6 +16,7 @@ import (
 
 	"github.com/aktenfluss/aktenfluss/internal/audit"
 	"github.com/aktenfluss/aktenfluss/internal/pdfa"
+	"github.com/aktenfluss/aktenfluss/internal/pdfa/pdfatest"
 	"github.com/aktenfluss/aktenfluss/internal/pdfread"
 )
 
@@ -86,23 +84,6 @@ func report(ok bool, entries int) audit.Report {
 	return r
 }
 
-// pdfText extracts the text of a PDF with pdftotext, as the invoicepdf
-// tests do; it skips the test when poppler-utils is missing (outside CI).
-func pdfText(t *testing.T, pdf []byte) string {
-	t.Helper()
-	if _, err := exec.LookPath("pdftotext"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("pdftotext (poppler-utils) is missing")
-		}
-		t.Skip("pdftotext (poppler-utils) not installed")
-	}
-	path := filepath.Join(t.TempDir(), "r.pdf")
-	require.NoError(t, os.WriteFile(path, pdf, 0o600))
-	out, err := exec.Command("pdftotext", "-enc", "UTF-8", path, "-").Output()
-	require.NoError(t, err)
-	return string(out)
-}
-
 // requireArchival checks the PDF with the pdfa package's own gate and
 // returns the embedded verlauf.json.
 func requireArchival(t *testing.T, pdf []byte) (pages int, attached []byte) {
@@ -158,7 +139,7 @@ func TestRender(t *testing.T) {
 			require.NoError(t, err)
 			require.Equal(t, pdf, again, "deterministic")
 
-			text := pdfText(t, pdf)
+			text := pdfatest.Text(t, pdf)
 			all := flat(text)
 			for _, w := range append(tc.want,
 				"Prüfprotokoll",
@@ -215,7 +196,7 @@ func TestRenderEmpty(t *testing.T) {
 	require.NoError(t, json.Unmarshal(attached, &back), "without Options.JSON the report itself is embedded")
 	require.Equal(t, r.Subject, back.Subject)
 
-	text := flat(pdfText(t, pdf))
+	text := flat(pdfatest.Text(t, pdf))
 	require.Contains(t, text, "Verlauf Keine Einträge")
 	require.Contains(t, text, "Seite 1 von 1")
 }
@@ -243,24 +224,10 @@ func TestRenderRejectsReportWithoutTime(t *testing.T) {
 // TestRenderPassesPdfacheck runs the shared qpdf-based PDF/A gate over a
 // rendering, an independent second opinion next to pdfa.Check.
 func TestRenderPassesPdfacheck(t *testing.T) {
-	const tool = "../../../../shared/tools/pdfacheck/pdfacheck.py"
-	for _, p := range []string{"/usr/bin/python3", tool} {
-		if _, err := os.Stat(p); err != nil {
-			t.Skipf("%s missing", p)
-		}
-	}
-	if _, err := exec.LookPath("qpdf"); err != nil {
-		t.Skip("qpdf missing")
-	}
 	for _, ok := range []bool{true, false} {
 		pdf, err := Render(report(ok, 400), Options{})
 		require.NoError(t, err)
-		path := filepath.Join(t.TempDir(), "r.pdf")
-		require.NoError(t, os.WriteFile(path, pdf, 0o600))
-		out, err := exec.Command("/usr/bin/python3", tool, path).CombinedOutput()
-		require.NoError(t, err, "%s", out)
-		require.Contains(t, string(out), `"pdfaid": "3b"`)
-		require.NotContains(t, string(out), "warn")
+		pdfatest.Gate(t, pdf, "3b")
 	}
 }
 
