@@ -19,6 +19,7 @@ import (
 	"github.com/aktenfluss/aktenfluss/internal/records"
 	"github.com/aktenfluss/aktenfluss/internal/store"
 	"github.com/aktenfluss/aktenfluss/internal/web/api"
+	"github.com/aktenfluss/aktenfluss/workflows"
 )
 
 // The clerk's and the approver's pages: the inbox (mine and my unit's),
@@ -38,8 +39,12 @@ func (s *Server) workPages() []page {
 		{"GET /invoices/{id}", auth.ActInvoiceRead, s.invoiceUnits, s.invoicePage},
 		// The order form is open to whoever may certify: api.Ops checks the
 		// Anordnung itself and the page explains a refusal.
-		{"POST /invoices/{id}/order", auth.ActInvoiceCertify, s.invoiceUnits, s.invoiceDecide},
-		{"POST /invoices/{id}/{act}", auth.ActInvoiceCertify, s.invoiceUnits, s.invoiceDecide},
+		{"POST /invoices/{id}/certify", auth.ActInvoiceCertify, s.invoiceUnits,
+			s.invoiceDecide(workflows.UpdateApprove, false, "Ihre Bestätigung ist eingetragen.")},
+		{"POST /invoices/{id}/order", auth.ActInvoiceCertify, s.invoiceUnits,
+			s.invoiceDecide(workflows.UpdateApprove, true, "Die Zahlung ist angeordnet.")},
+		{"POST /invoices/{id}/reject", auth.ActInvoiceCertify, s.invoiceUnits,
+			s.invoiceDecide(workflows.UpdateReject, false, "Die Rechnung ist abgelehnt.")},
 		{"GET /triage", auth.ActTriageRead, nil, s.triagePage},
 		{"POST /triage/{id}", auth.ActTriageDecide, nil, s.triageDecide},
 	}
@@ -639,41 +644,27 @@ func (s *Server) findings(ctx context.Context, sha string) ([]einvoice.Finding, 
 	return nil, false
 }
 
-var invoiceActDone = map[string]string{
-	"certify": "Ihre Bestätigung ist eingetragen.",
-	"order":   "Die Zahlung ist angeordnet.",
-	"reject":  "Die Rechnung ist abgelehnt.",
-}
-
-func (s *Server) invoiceDecide(w http.ResponseWriter, r *http.Request) {
-	ops, ok := s.ops(w)
-	if !ok {
-		return
+// invoiceDecide carries out an invoice form: update is the approval
+// workflow's update, order says the form orders the payment, text is
+// what the next page says when it was done.
+func (s *Server) invoiceDecide(update string, order bool, text string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ops, ok := s.ops(w)
+		if !ok {
+			return
+		}
+		ctx := r.Context()
+		inv, err := s.findInvoice(r)
+		if err != nil {
+			s.fail(w, "invoice", err)
+			return
+		}
+		who, _ := PrincipalFrom(ctx)
+		in := api.InvoiceDecision{Stage: approval.StageKind(r.FormValue("stage")), Comment: r.FormValue("comment"),
+			Reason: r.FormValue("reason"), ToSender: r.FormValue("to_sender") == "1"}
+		_, err = ops.DecideInvoice(ctx, who, inv, r.FormValue("version"), update, order, in)
+		s.done(w, r, "/invoices/"+strconv.FormatInt(inv.ID, 10), err, text)
 	}
-	act := r.PathValue("act")
-	if strings.HasSuffix(r.URL.Path, "/order") {
-		act = "order"
-	}
-	text, known := invoiceActDone[act]
-	if !known {
-		http.NotFound(w, r)
-		return
-	}
-	ctx := r.Context()
-	inv, err := s.findInvoice(r)
-	if err != nil {
-		s.fail(w, "invoice", err)
-		return
-	}
-	who, _ := PrincipalFrom(ctx)
-	in := api.InvoiceDecision{Stage: approval.StageKind(r.FormValue("stage")), Comment: r.FormValue("comment"),
-		Reason: r.FormValue("reason"), ToSender: r.FormValue("to_sender") == "1"}
-	update := "approve"
-	if act == "reject" {
-		update = "reject"
-	}
-	_, err = ops.DecideInvoice(ctx, who, inv, r.FormValue("version"), update, act == "order", in)
-	s.done(w, r, "/invoices/"+strconv.FormatInt(inv.ID, 10), err, text)
 }
 
 // ---- triage ------------------------------------------------------------------------
