@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/aktenfluss/aktenfluss/app"
 	"github.com/aktenfluss/aktenfluss/internal/records"
@@ -248,9 +247,9 @@ func cmdTasks(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		err = update(ctx, cf, id, workflows.UpdateTaskForward, workflows.ForwardTask{User: *as, Unit: *to, To: *toUser, Comment: *comment}, &st)
 	case "followup":
-		when, perr := followUpTime(*on)
-		if perr != nil {
-			return usageError{"tasks followup: " + perr.Error()}
+		when, perr := api.ParseFollowUp(*on)
+		if e := (*api.Error)(nil); errors.As(perr, &e) {
+			return usageError{"tasks followup --on: " + e.Message}
 		}
 		err = update(ctx, cf, id, workflows.UpdateTaskFollowUp, workflows.FollowUpTask{User: *as, On: when, Comment: *comment}, &st)
 	default:
@@ -271,20 +270,4 @@ func cmdTasks(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	fmt.Fprintln(stdout)
 	return nil
-}
-
-// followUpTime reads a follow-up date: a day (the task comes back at 08:00
-// German time) or an exact RFC 3339 time.
-func followUpTime(s string) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, errors.New("--on DATE is required")
-	}
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
-	}
-	d, err := time.ParseInLocation(time.DateOnly, s, records.RegisterLocation)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("date %q: want YYYY-MM-DD or RFC 3339", s)
-	}
-	return d.Add(8 * time.Hour), nil
 }
