@@ -440,9 +440,9 @@ func (s *Server) taskFile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	who, _ := PrincipalFrom(ctx)
-	in := api.FileRequest{File: r.FormValue("file")}
+	in := api.FileRequest{File: r.FormValue("file"), Via: "web"}
 	if r.FormValue("how") == "new" {
-		in = api.FileRequest{Plan: r.FormValue("plan"), Title: r.FormValue("title")}
+		in = api.FileRequest{Plan: r.FormValue("plan"), Title: r.FormValue("title"), Via: "web"}
 	}
 	filed, err := ops.FileDocument(ctx, who, e, in)
 	text := "Das Dokument liegt jetzt in der Akte " + filed.File.Number + "."

@@ -48,6 +48,8 @@ type FileRequest struct {
 	Plan    string `json:"plan,omitempty"`    // Aktenplankennzeichen of a new file
 	Title   string `json:"title,omitempty"`   // title of the new file
 	Process int    `json:"process,omitempty"` // Vorgang number in the file; 0: none
+	// Via is where the request came from ("api", "web"), for the trail.
+	Via string `json:"-"`
 }
 
 // Filed answers a filing.
@@ -188,6 +190,7 @@ func (h *handlers) fileDocument(w http.ResponseWriter, r *http.Request, p auth.P
 	if err != nil {
 		return err
 	}
+	in.Via = "api"
 	out, err := h.ops.FileDocument(r.Context(), p, e, in)
 	if err != nil {
 		return err
@@ -242,7 +245,7 @@ func (o *Ops) FileDocument(ctx context.Context, p auth.Principal, e records.Regi
 		}
 		if created {
 			if err := o.record(ctx, p.Login, audit.ActionFileOpened, [][2]string{{"file", f.Number}},
-				map[string]any{"file_number": f.Number, "plan_code": f.PlanCode, "unit": f.Unit, "via": "web"}, map[string]any{"title": f.Title}); err != nil {
+				map[string]any{"file_number": f.Number, "plan_code": f.PlanCode, "unit": f.Unit, "via": in.Via}, map[string]any{"title": f.Title}); err != nil {
 				return out, err
 			}
 		}
@@ -274,7 +277,7 @@ func (o *Ops) FileDocument(ctx context.Context, p auth.Principal, e records.Regi
 		return out, nil
 	}
 	return out, o.record(ctx, p.Login, audit.ActionDocumentFiled, [][2]string{{"document", e.SHA256}, {"file", f.Number}},
-		map[string]any{"document": e.SHA256, "file_number": f.Number, "unit": f.Unit, "process": in.Process, "version": stored.Version, "via": "web"},
+		map[string]any{"document": e.SHA256, "file_number": f.Number, "unit": f.Unit, "process": in.Process, "version": stored.Version, "via": in.Via},
 		map[string]any{"title": stored.Title})
 }
 

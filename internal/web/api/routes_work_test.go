@@ -205,6 +205,7 @@ func TestFileDocumentByHand(t *testing.T) {
 		}
 	}
 	require.Len(t, filed, 2, "one event per filing, none for the repeat")
+	require.Contains(t, filed[0], `"via":"api"`)
 	fileEvs, err := w.st.Events(ctx, "file", opened.Number)
 	require.NoError(t, err)
 	var actions []string
